@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace sds {
+
+enum class RunStatus { Running, Completed, Partial, Failed, Cancelled };
+[[nodiscard]] std::string toString(RunStatus status);
+[[nodiscard]] std::optional<RunStatus> runStatusFromString(const std::string& text);
+
+// One line of the Generations list.
+struct RunRecord {
+    std::string id;
+    std::string displayName;
+    std::string templateId;
+    std::string workflow;
+    std::string provider;
+    std::string model;
+    std::string parametersJson;
+    int requestedSize = 0;
+    int completedRows = 0;
+    RunStatus status = RunStatus::Running;
+    std::string outputPath;
+    std::string runDir;
+    std::int64_t createdAtMs = 0;
+    std::optional<std::int64_t> finishedAtMs;
+    std::int64_t inputTokens = 0;
+    std::int64_t outputTokens = 0;
+    std::optional<double> score; // filled by evaluation
+    std::string error;
+};
+
+// The run history in SQLite (WAL, versioned schema, each migration in a transaction). Safe to use from
+// several threads and from several processes at once (the CLI and the app).
+class RunHistory {
+public:
+    RunHistory() = default;
+    ~RunHistory();
+    RunHistory(const RunHistory&) = delete;
+    RunHistory& operator=(const RunHistory&) = delete;
+
+    // Opens or creates the database and migrates it; an error message naming the file, empty on success.
+    [[nodiscard]] std::string open(const std::filesystem::path& file);
+    static constexpr int kSchemaVersion = 1;
+    [[nodiscard]] int schemaVersion();
+
+    [[nodiscard]] std::string insert(const RunRecord& record);
+    [[nodiscard]] std::string update(const RunRecord& record);
+    [[nodiscard]] std::string updateProgress(const std::string& id, int completedRows, std::int64_t inputTokens,
+                                             std::int64_t outputTokens);
+    [[nodiscard]] std::string rename(const std::string& id, const std::string& displayName);
+    [[nodiscard]] std::string remove(const std::string& id);
+    [[nodiscard]] std::optional<RunRecord> find(const std::string& id);
+    // Newest first.
+    [[nodiscard]] std::vector<RunRecord> list();
+
+private:
+    std::string exec(const char* sql);
+    std::string migrate();
+
+    std::mutex m_mutex;
+    sqlite3* m_db = nullptr;
+    std::filesystem::path m_file;
+};
+
+} // namespace sds
