@@ -45,6 +45,7 @@ struct ProviderConfig {
     std::string apiKey;     // openai / caii token when given explicitly (never logged)
     std::string caBundlePath;
     std::string modelPath;  // local: a GGUF file
+    std::string modelsDir;  // local: the project's models folder, listed as choices
     std::chrono::milliseconds requestTimeout{std::chrono::minutes(5)};
 };
 

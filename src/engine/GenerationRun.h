@@ -1,0 +1,79 @@
+#pragma once
+
+#include "core/Cancellation.h"
+#include "core/Job.h"
+#include "core/Journal.h"
+#include "core/PromptBuilder.h"
+#include "core/RunHistory.h"
+#include "providers/Provider.h"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sds::engine {
+
+struct Progress {
+    int rowsDone = 0;
+    int rowsRequested = 0;
+    int rowsResumed = 0; // rows found in the journal when the run started
+    int requestsDone = 0;
+    int requestsPlanned = 0;
+    int inFlight = 0;
+    int concurrencyLimit = 0;
+    int retries = 0;
+    int failedRequests = 0; // requests given up after their retries
+    int duplicates = 0;
+    int invalidItems = 0; // items missing a field, re-asked
+    providers::TokenUsage tokens;
+    double elapsedSeconds = 0;
+    double rowsPerSecond = 0;
+    double etaSeconds = -1; // unknown
+};
+
+struct RunOptions {
+    int maxAttemptsPerRequest = 6;
+    std::chrono::milliseconds backoffBase{500};
+    std::chrono::milliseconds backoffCap{std::chrono::seconds(30)};
+    bool structuredOutput = true;
+    bool boundItemCount = false; // put minItems/maxItems in the schema (helps small local models)
+    // Requests a seed may use beyond its plan to replace duplicates and incomplete items.
+    double refillFactor = 2.0;
+    std::chrono::milliseconds progressInterval{200};
+    std::chrono::milliseconds journalSyncInterval{std::chrono::seconds(1)};
+    PromptOptions prompt;
+    std::uint64_t randomSeed = 0;
+};
+
+struct RunOutcome {
+    RunStatus status = RunStatus::Failed;
+    Progress progress;
+    std::string error;                   // why it stopped early, one line; empty when completed
+    std::vector<std::string> problems;   // distinct request failures seen, first few
+};
+
+// One generation: the plan of seed × batch fanned out over a pool of workers, as many requests in
+// flight as the adaptive limit allows. Accepted rows go to the journal as they arrive.
+class GenerationRun {
+public:
+    GenerationRun(JobSpec job, std::shared_ptr<providers::Provider> provider, Journal& journal,
+                  RunOptions options = {});
+    ~GenerationRun();
+    GenerationRun(const GenerationRun&) = delete;
+    GenerationRun& operator=(const GenerationRun&) = delete;
+
+    void onProgress(std::function<void(const Progress&)> callback);
+    void onRow(std::function<void(const JournalRow&)> callback);
+
+    // Blocks until the dataset is complete, the run fails, or `cancel` fires (then returns within
+    // about a second, keeping every accepted row).
+    RunOutcome run(const CancellationToken& cancel);
+
+private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
+} // namespace sds::engine
