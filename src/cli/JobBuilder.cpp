@@ -1,0 +1,170 @@
+#include "cli/JobBuilder.h"
+
+#include "core/JsonFile.h"
+
+#include <sstream>
+
+namespace sds::cli {
+
+std::variant<std::vector<std::string>, std::string> readSeedsFile(const std::string& path) {
+    std::string error;
+    const auto text = readTextFile(path, &error);
+    if (!text)
+        return "seeds file " + error;
+    const auto first = text->find_first_not_of(" \t\r\n");
+    if (first != std::string::npos && (*text)[first] == '[') {
+        const auto parsed = parseJsonText(*text, path);
+        if (!parsed.ok())
+            return parsed.error;
+        std::vector<std::string> seeds;
+        for (std::size_t i = 0; i < parsed.json->size(); ++i) {
+            const auto& value = (*parsed.json)[i];
+            if (!value.is_string())
+                return path + ": element " + std::to_string(i) + " must be a string (a seed topic)";
+            seeds.push_back(value.get<std::string>());
+        }
+        return seeds;
+    }
+    std::vector<std::string> seeds;
+    std::istringstream lines(*text);
+    std::string line;
+    while (std::getline(lines, line)) {
+        const auto begin = line.find_first_not_of(" \t\r");
+        if (begin == std::string::npos || line[begin] == '#')
+            continue;
+        const auto end = line.find_last_not_of(" \t\r");
+        seeds.push_back(line.substr(begin, end - begin + 1));
+    }
+    if (seeds.empty())
+        return path + ": no seeds in the file (one topic per line, or a JSON array of strings)";
+    return seeds;
+}
+
+std::variant<std::vector<Example>, std::string> readExamplesFile(const std::string& path) {
+    const auto parsed = readJsonFile(path);
+    if (!parsed.ok())
+        return parsed.error;
+    if (!parsed.json->is_array())
+        return path + ": examples must be a JSON array of {\"question\", \"solution\"} objects";
+    std::vector<Example> examples;
+    for (std::size_t i = 0; i < parsed.json->size(); ++i) {
+        const auto& e = (*parsed.json)[i];
+        if (!e.is_object() || !e.contains("question") || !e["question"].is_string() || !e.contains("solution") ||
+            !e["solution"].is_string())
+            return path + ": element " + std::to_string(i) + " needs string fields \"question\" and \"solution\"";
+        examples.push_back({e["question"].get<std::string>(), e["solution"].get<std::string>()});
+    }
+    return examples;
+}
+
+JobBuildResult buildJob(const GenerateFlags& flags, const TemplateRegistry& templates) {
+    JobSpec job;
+    bool fromFile = false;
+    if (!flags.configFile.empty()) {
+        const auto parsed = readJsonFile(flags.configFile);
+        if (!parsed.ok())
+            return {std::nullopt, parsed.error};
+        auto fromJson = jobFromJson(*parsed.json, flags.configFile);
+        if (!fromJson.job)
+            return {std::nullopt, fromJson.error};
+        job = std::move(*fromJson.job);
+        fromFile = true;
+    }
+    if (flags.templateId)
+        job.templateId = *flags.templateId;
+    const Template* source = templates.find(job.templateId);
+    if (!source) {
+        std::string known;
+        for (const auto& id : templates.ids())
+            known += (known.empty() ? "" : ", ") + id;
+        return {std::nullopt, "unknown template \"" + job.templateId + "\" (known: " + known + ")"};
+    }
+    if (!fromFile) {
+        job.parameters = source->parameters;
+        job.outputKeys = source->outputKeys;
+    }
+    if (flags.workflow) {
+        const auto workflow = workflowFromString(*flags.workflow);
+        if (!workflow)
+            return {std::nullopt, "--workflow must be sft or curation, not \"" + *flags.workflow + "\""};
+        if (*workflow == Workflow::CustomDataCuration)
+            return {std::nullopt, "--workflow curation is not available yet: only sft (supervised fine-tuning) runs "
+                                  "in this version"};
+        job.workflow = *workflow;
+    }
+    if (flags.provider)
+        job.provider.name = *flags.provider;
+    if (flags.model)
+        job.provider.model = *flags.model;
+    if (flags.endpoint)
+        job.provider.endpoint = *flags.endpoint;
+    if (flags.region)
+        job.provider.region = *flags.region;
+    if (flags.profile)
+        job.provider.profile = *flags.profile;
+    if (flags.caBundle)
+        job.provider.caBundlePath = *flags.caBundle;
+    if (flags.size)
+        job.size = *flags.size;
+    if (!flags.seeds.empty())
+        job.seeds = flags.seeds;
+    if (!flags.seedsFile.empty()) {
+        auto seeds = readSeedsFile(flags.seedsFile);
+        if (auto* error = std::get_if<std::string>(&seeds))
+            return {std::nullopt, *error};
+        auto& list = std::get<std::vector<std::string>>(seeds);
+        job.seeds.insert(job.seeds.end(), list.begin(), list.end());
+    }
+    if (!flags.examplesFile.empty()) {
+        auto examples = readExamplesFile(flags.examplesFile);
+        if (auto* error = std::get_if<std::string>(&examples))
+            return {std::nullopt, *error};
+        job.examples = std::get<std::vector<Example>>(examples);
+    }
+    if (flags.prompt)
+        job.prompt = *flags.prompt;
+    if (!flags.promptFile.empty()) {
+        std::string error;
+        const auto text = readTextFile(flags.promptFile, &error);
+        if (!text)
+            return {std::nullopt, "prompt file " + error};
+        job.prompt = *text;
+    }
+    if (!flags.schemaFile.empty()) {
+        std::string error;
+        const auto text = readTextFile(flags.schemaFile, &error);
+        if (!text)
+            return {std::nullopt, "schema file " + error};
+        job.databaseSchema = *text;
+    }
+    if (flags.temperature)
+        job.parameters.temperature = *flags.temperature;
+    if (flags.topP)
+        job.parameters.topP = *flags.topP;
+    if (flags.topK)
+        job.parameters.topK = *flags.topK;
+    if (flags.maxTokens)
+        job.parameters.maxTokens = *flags.maxTokens;
+    if (flags.concurrency)
+        job.concurrency = *flags.concurrency;
+    if (flags.rowsPerRequest)
+        job.rowsPerRequest = *flags.rowsPerRequest;
+    if (flags.name)
+        job.displayName = *flags.name;
+    if (flags.output)
+        job.outputPath = *flags.output;
+    if (flags.outputKeyPrompt)
+        job.outputKeys.prompt = *flags.outputKeyPrompt;
+    if (flags.outputKeyCompletion)
+        job.outputKeys.completion = *flags.outputKeyCompletion;
+    job.fillFromTemplate(*source);
+    if (job.workflow == Workflow::CustomDataCuration)
+        return {std::nullopt, "the curation workflow is not available yet: only sft (supervised fine-tuning) runs in "
+                              "this version"};
+    const auto problems = validate(job);
+    if (!problems.empty())
+        return {std::nullopt, problems.front()};
+    return {std::move(job), {}};
+}
+
+} // namespace sds::cli

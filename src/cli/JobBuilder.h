@@ -1,0 +1,55 @@
+#pragma once
+
+#include "core/Job.h"
+#include "core/Template.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sds::cli {
+
+// What `sds generate` was given on the command line; unset fields keep the job file's or template's value.
+struct GenerateFlags {
+    std::string configFile;
+    std::optional<std::string> templateId;
+    std::optional<std::string> workflow;
+    std::optional<std::string> provider;
+    std::optional<std::string> model;
+    std::optional<std::string> endpoint;
+    std::optional<std::string> region;
+    std::optional<std::string> profile;
+    std::optional<std::string> caBundle;
+    std::optional<int> size;
+    std::vector<std::string> seeds;
+    std::string seedsFile;
+    std::string examplesFile;
+    std::optional<std::string> prompt;
+    std::string promptFile;
+    std::string schemaFile;
+    std::optional<double> temperature;
+    std::optional<double> topP;
+    std::optional<int> topK;
+    std::optional<int> maxTokens;
+    std::optional<int> concurrency;
+    std::optional<int> rowsPerRequest;
+    std::optional<std::string> name;
+    std::optional<std::string> output;
+    std::optional<std::string> outputKeyPrompt;
+    std::optional<std::string> outputKeyCompletion;
+};
+
+struct JobBuildResult {
+    std::optional<JobSpec> job;
+    std::string error; // one line naming the file, field or value
+};
+
+// The job document from a job file, the flags and the template, validated.
+[[nodiscard]] JobBuildResult buildJob(const GenerateFlags& flags, const TemplateRegistry& templates);
+
+// Seeds from a text file (one per line, blank lines and # comments skipped) or a JSON array of strings.
+[[nodiscard]] std::variant<std::vector<std::string>, std::string> readSeedsFile(const std::string& path);
+// Examples from a JSON array of {"question", "solution"} objects.
+[[nodiscard]] std::variant<std::vector<Example>, std::string> readExamplesFile(const std::string& path);
+
+} // namespace sds::cli

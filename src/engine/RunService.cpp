@@ -1,0 +1,241 @@
+#include "engine/RunService.h"
+
+#include "core/JsonFile.h"
+
+#include <chrono>
+#include <ctime>
+#include <mutex>
+#include <random>
+#include <spdlog/spdlog.h>
+
+namespace sds::engine {
+namespace {
+
+std::string utcStamp(std::int64_t timeMs, const char* format) {
+    const std::time_t seconds = static_cast<std::time_t>(timeMs / 1000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, format, &utc);
+    return buffer;
+}
+
+std::string slug(const std::string& text) {
+    std::string out;
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u))
+            out += static_cast<char>(std::tolower(u));
+        else if (!out.empty() && out.back() != '-')
+            out += '-';
+    }
+    while (!out.empty() && out.back() == '-')
+        out.pop_back();
+    if (out.size() > 48)
+        out.resize(48);
+    return out.empty() ? std::string("model") : out;
+}
+
+std::string modelFamily(const std::string& model) {
+    // "us.anthropic.claude-3-5-haiku-20241022-v1:0" -> "claude-3-5-haiku-20241022-v1-0"; a path -> its file name
+    std::string name = std::filesystem::path(model).filename().string();
+    if (const auto dot = name.rfind(".gguf"); dot != std::string::npos && dot + 5 == name.size())
+        name.resize(dot);
+    if (const auto vendor = name.find("anthropic."); vendor != std::string::npos)
+        name = name.substr(vendor + 10);
+    return slug(name);
+}
+
+} // namespace
+
+std::string newRunId() {
+    static std::mt19937 random{std::random_device{}()};
+    static std::mutex mutex;
+    std::lock_guard lock(mutex);
+    char suffix[8];
+    std::snprintf(suffix, sizeof suffix, "%04x", static_cast<unsigned>(random() & 0xffffU));
+    return utcStamp(nowMs(), "%Y%m%d-%H%M%S") + "-" + suffix;
+}
+
+std::int64_t nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string datasetFileName(const std::string& model, std::int64_t timeMs) {
+    return "qa_pairs_" + modelFamily(model) + "_" + utcStamp(timeMs, "%Y%m%dT%H%M%SZ") + "_final.json";
+}
+
+RunService::RunService(Project project, RunHistory& history) : m_project(std::move(project)), m_history(history) {}
+
+std::variant<PreparedRun, std::string> RunService::prepare(const JobSpec& job) {
+    if (auto error = m_project.ensureExists(); !error.empty())
+        return error;
+    PreparedRun run;
+    run.id = newRunId();
+    run.job = job;
+    run.createdAtMs = nowMs();
+    run.runDir = m_project.runDir(run.id);
+    run.journalPath = run.runDir / "journal.jsonl";
+    run.datasetPath = job.outputPath.empty() ? m_project.datasetsDir() / datasetFileName(job.provider.model, run.createdAtMs)
+                                             : std::filesystem::absolute(job.outputPath);
+    run.metadataPath = run.datasetPath.parent_path() / (run.datasetPath.stem().string() + ".metadata.json");
+    if (run.job.displayName.empty())
+        run.job.displayName = run.job.templateId + " " + utcStamp(run.createdAtMs, "%Y-%m-%d %H:%M");
+    std::error_code ec;
+    std::filesystem::create_directories(run.runDir, ec);
+    if (ec)
+        return "cannot create the run folder " + run.runDir.string() + ": " + ec.message();
+    nlohmann::json saved = toJson(run.job);
+    saved["output"] = run.datasetPath.string();
+    if (auto error = writeFileAtomically(run.runDir / "job.json", saved.dump(2) + "\n"); !error.empty())
+        return error;
+    RunRecord record;
+    record.id = run.id;
+    record.displayName = run.job.displayName;
+    record.templateId = run.job.templateId;
+    record.workflow = toString(run.job.workflow);
+    record.provider = run.job.provider.name;
+    record.model = run.job.provider.model;
+    record.parametersJson = toJson(run.job)["parameters"].dump();
+    record.requestedSize = run.job.size;
+    record.status = RunStatus::Running;
+    record.outputPath = run.datasetPath.string();
+    record.runDir = run.runDir.string();
+    record.createdAtMs = run.createdAtMs;
+    if (auto error = m_history.insert(record); !error.empty())
+        return error;
+    return run;
+}
+
+std::variant<PreparedRun, std::string> RunService::prepareResume(const std::string& runId) {
+    const auto record = m_history.find(runId);
+    if (!record)
+        return "no run with id " + runId + " (see `sds runs`)";
+    if (record->status == RunStatus::Completed)
+        return "run " + runId + " is already complete: " + record->outputPath;
+    PreparedRun run;
+    run.id = runId;
+    run.runDir = record->runDir.empty() ? m_project.runDir(runId) : std::filesystem::path(record->runDir);
+    const auto jobFile = run.runDir / "job.json";
+    const auto read = readJsonFile(jobFile);
+    if (!read.ok())
+        return "cannot resume run " + runId + ": " + read.error;
+    auto parsed = jobFromJson(*read.json, jobFile.string());
+    if (!parsed.job)
+        return "cannot resume run " + runId + ": " + parsed.error;
+    run.job = std::move(*parsed.job);
+    run.createdAtMs = record->createdAtMs;
+    run.journalPath = run.runDir / "journal.jsonl";
+    run.datasetPath = record->outputPath;
+    run.metadataPath = run.datasetPath.parent_path() / (run.datasetPath.stem().string() + ".metadata.json");
+    run.resumed = true;
+    auto updated = *record;
+    updated.status = RunStatus::Running;
+    updated.finishedAtMs.reset();
+    updated.error.clear();
+    if (auto error = m_history.update(updated); !error.empty())
+        return error;
+    return run;
+}
+
+void RunService::markFailed(const PreparedRun& run, const std::string& error) {
+    if (auto record = m_history.find(run.id)) {
+        record->status = RunStatus::Failed;
+        record->error = error;
+        record->finishedAtMs = nowMs();
+        if (auto problem = m_history.update(*record); !problem.empty())
+            spdlog::error("db: {}", problem);
+    }
+}
+
+RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers::Provider> provider,
+                              RunOptions options, const RunCallbacks& callbacks, const CancellationToken& cancel) {
+    RunReport report;
+    report.runId = run.id;
+    const auto started = std::chrono::steady_clock::now();
+    Journal journal(run.journalPath);
+    if (auto error = journal.open(); !error.empty()) {
+        report.outcome.status = RunStatus::Failed;
+        report.outcome.error = error;
+        markFailed(run, error);
+        return report;
+    }
+    GenerationRun generation(run.job, std::move(provider), journal, options);
+    auto lastSaved = std::chrono::steady_clock::now();
+    generation.onProgress([&](const Progress& progress) {
+        if (std::chrono::steady_clock::now() - lastSaved > std::chrono::seconds(1)) {
+            lastSaved = std::chrono::steady_clock::now();
+            if (auto error = m_history.updateProgress(run.id, progress.rowsDone, progress.tokens.input,
+                                                      progress.tokens.output);
+                !error.empty())
+                spdlog::warn("db: {}", error);
+        }
+        if (callbacks.progress)
+            callbacks.progress(progress);
+    });
+    if (callbacks.row)
+        generation.onRow(callbacks.row);
+    report.outcome = generation.run(cancel);
+    journal.close();
+
+    if (report.outcome.progress.rowsDone > 0) {
+        const auto written = writeDatasetFromJournal(run.journalPath, run.datasetPath, run.job.outputKeys,
+                                                     static_cast<std::size_t>(run.job.size));
+        if (!written.error.empty()) {
+            report.outcome.status = RunStatus::Failed;
+            report.outcome.error = written.error;
+        } else {
+            report.datasetPath = run.datasetPath;
+            report.datasetRows = written.rows;
+        }
+    }
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+    const auto& p = report.outcome.progress;
+    nlohmann::json metadata = {
+        {"run_id", run.id},
+        {"status", toString(report.outcome.status)},
+        {"job", toJson(run.job)},
+        {"dataset", report.datasetPath.string()},
+        {"rows", report.datasetRows},
+        {"requested_rows", run.job.size},
+        {"counts",
+         {{"requests", p.requestsDone},
+          {"retries", p.retries},
+          {"failed_requests", p.failedRequests},
+          {"duplicates_dropped", p.duplicates},
+          {"incomplete_items_reasked", p.invalidItems},
+          {"rows_resumed", p.rowsResumed}}},
+        {"tokens", {{"input", p.tokens.input}, {"output", p.tokens.output}}},
+        {"created_at_ms", run.createdAtMs},
+        {"finished_at_ms", nowMs()},
+        {"seconds_this_session", report.seconds},
+        {"error", report.outcome.error},
+        {"problems", report.outcome.problems},
+    };
+    if (!report.datasetPath.empty()) {
+        if (auto error = writeFileAtomically(run.metadataPath, metadata.dump(2) + "\n"); !error.empty())
+            spdlog::warn("{}", error);
+        else
+            report.metadataPath = run.metadataPath;
+    }
+    if (auto error = writeFileAtomically(run.runDir / "metadata.json", metadata.dump(2) + "\n"); !error.empty())
+        spdlog::warn("{}", error);
+
+    if (auto record = m_history.find(run.id)) {
+        record->status = report.outcome.status;
+        record->completedRows = static_cast<int>(report.datasetRows);
+        record->inputTokens = p.tokens.input;
+        record->outputTokens = p.tokens.output;
+        record->finishedAtMs = nowMs();
+        record->error = report.outcome.error;
+        if (!report.datasetPath.empty())
+            record->outputPath = report.datasetPath.string();
+        if (auto error = m_history.update(*record); !error.empty())
+            spdlog::error("db: {}", error);
+    }
+    return report;
+}
+
+} // namespace sds::engine

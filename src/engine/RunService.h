@@ -1,0 +1,70 @@
+#pragma once
+
+#include "core/Job.h"
+#include "core/Project.h"
+#include "core/RunHistory.h"
+#include "engine/GenerationRun.h"
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace sds::engine {
+
+// A run with its folder and history entry, ready to execute.
+struct PreparedRun {
+    std::string id;
+    JobSpec job;
+    std::filesystem::path runDir;
+    std::filesystem::path journalPath;
+    std::filesystem::path datasetPath;
+    std::filesystem::path metadataPath;
+    std::int64_t createdAtMs = 0;
+    bool resumed = false;
+};
+
+struct RunReport {
+    std::string runId;
+    RunOutcome outcome;
+    std::filesystem::path datasetPath; // empty when no row arrived
+    std::filesystem::path metadataPath;
+    std::size_t datasetRows = 0;
+    double seconds = 0;
+};
+
+struct RunCallbacks {
+    std::function<void(const Progress&)> progress;
+    std::function<void(const JournalRow&)> row;
+};
+
+// Everything around one generation: the run folder (job.json, journal.jsonl), the history entry,
+// the dataset written atomically from the journal at the end, and its metadata file.
+class RunService {
+public:
+    RunService(Project project, RunHistory& history);
+
+    // A new run of `job`; a one-line error when the folder or history entry cannot be made.
+    [[nodiscard]] std::variant<PreparedRun, std::string> prepare(const JobSpec& job);
+    // The run `runId` again, from its saved job and journal; an error when unknown or already complete.
+    [[nodiscard]] std::variant<PreparedRun, std::string> prepareResume(const std::string& runId);
+
+    RunReport execute(const PreparedRun& run, std::shared_ptr<providers::Provider> provider, RunOptions options,
+                      const RunCallbacks& callbacks, const CancellationToken& cancel);
+
+    // Marks a prepared run as failed before it ran (e.g. the provider could not be created).
+    void markFailed(const PreparedRun& run, const std::string& error);
+
+    [[nodiscard]] const Project& project() const { return m_project; }
+
+private:
+    Project m_project;
+    RunHistory& m_history;
+};
+
+[[nodiscard]] std::string newRunId();
+[[nodiscard]] std::int64_t nowMs();
+// "qa_pairs_<model>_<UTC time>_final.json", as Cloudera's Synthetic Data Studio names them.
+[[nodiscard]] std::string datasetFileName(const std::string& model, std::int64_t timeMs);
+
+} // namespace sds::engine

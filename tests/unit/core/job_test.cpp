@@ -1,0 +1,91 @@
+#include "core/Job.h"
+#include "core/JsonFile.h"
+
+#include <gtest/gtest.h>
+
+namespace sds {
+namespace {
+
+JobSpec validJob() {
+    JobSpec job;
+    job.prompt = "Write questions";
+    job.seeds = {"A", "B", "C"};
+    job.size = 10;
+    return job;
+}
+
+TEST(Job, RoundTripsThroughJson) {
+    JobSpec job = validJob();
+    job.displayName = "My run";
+    job.provider = {"bedrock", "anthropic.claude-3-5-sonnet-20240620-v1:0", "http://127.0.0.1:1", "us-west-2", "dev", ""};
+    job.examples = {{"q", "s"}};
+    job.databaseSchema = "CREATE TABLE t(x);";
+    job.parameters = {0.3, 0.9, 40, 1000};
+    job.outputKeys = {"Question", "Answer"};
+    job.concurrency = 64;
+    job.rowsPerRequest = 3;
+    const auto parsed = jobFromJson(toJson(job), "job.json");
+    ASSERT_TRUE(parsed.job) << parsed.error;
+    EXPECT_EQ(*parsed.job, job);
+}
+
+TEST(Job, SizeIsSpreadOverSeedsAndRequestsCounted) {
+    JobSpec job = validJob();
+    EXPECT_EQ(job.rowsPerSeed(), (std::vector<int>{4, 3, 3}));
+    job.rowsPerRequest = 2;
+    EXPECT_EQ(job.plannedRequests(), 2 + 2 + 2);
+    job.size = 2;
+    EXPECT_EQ(job.rowsPerSeed(), (std::vector<int>{1, 1, 0}));
+    EXPECT_EQ(job.plannedRequests(), 2);
+}
+
+TEST(Job, WrongTypeNamesFileAndField) {
+    const auto parsed = jobFromJson(nlohmann::json::parse(R"({"size": "ten"})"), "jobs/a.json");
+    EXPECT_FALSE(parsed.job);
+    EXPECT_EQ(parsed.error, "jobs/a.json: field \"size\" must be a whole number");
+    const auto nested = jobFromJson(nlohmann::json::parse(R"({"parameters": {"top_p": "x"}})"), "b.json");
+    EXPECT_EQ(nested.error, "b.json: field \"parameters.top_p\" must be a number");
+}
+
+TEST(Job, SecretsAreRefusedInJobFiles) {
+    const auto parsed =
+        jobFromJson(nlohmann::json::parse(R"({"provider": {"name": "openai", "api_key": "sk-123"}})"), "j.json");
+    EXPECT_FALSE(parsed.job);
+    EXPECT_NE(parsed.error.find("provider.api_key"), std::string::npos);
+    EXPECT_EQ(parsed.error.find("sk-123"), std::string::npos);
+}
+
+TEST(Job, ValidationNamesEachBadValue) {
+    JobSpec job = validJob();
+    EXPECT_TRUE(validate(job).empty());
+    job.size = 0;
+    ASSERT_FALSE(validate(job).empty());
+    EXPECT_EQ(validate(job).front(), "size must be between 1 and 10000000, got 0");
+    job = validJob();
+    job.parameters.temperature = 2.5;
+    EXPECT_NE(validate(job).front().find("temperature"), std::string::npos);
+    job = validJob();
+    job.concurrency = 257;
+    EXPECT_NE(validate(job).front().find("concurrency must be between 1 and 256"), std::string::npos);
+    job = validJob();
+    job.provider.name = "gemini";
+    EXPECT_NE(validate(job).front().find("provider \"gemini\" is unknown"), std::string::npos);
+    job = validJob();
+    job.seeds.clear();
+    EXPECT_NE(validate(job).front().find("seeds"), std::string::npos);
+}
+
+TEST(JsonFile, SyntaxErrorGivesLineAndColumn) {
+    const auto result = parseJsonText("{\n  \"a\": 1,\n  \"b\": tru\n}", "x.json");
+    EXPECT_FALSE(result.ok());
+    EXPECT_EQ(result.error.rfind("x.json:3:", 0), 0U) << result.error;
+}
+
+TEST(JsonFile, MissingFileNamesIt) {
+    const auto result = readJsonFile("/nonexistent/dir/job.json");
+    EXPECT_FALSE(result.ok());
+    EXPECT_NE(result.error.find("/nonexistent/dir/job.json"), std::string::npos);
+}
+
+} // namespace
+} // namespace sds
