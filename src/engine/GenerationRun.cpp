@@ -23,6 +23,7 @@ struct SeedState {
     int pendingRows = 0;   // rows asked for by requests in flight
     int requestsIssued = 0;
     int requestBudget = 0; // planned requests plus refills
+    int shortfalls = 0;    // answers that brought fewer usable rows than asked
     std::deque<std::string> recentQuestions;
 
     [[nodiscard]] int need() const { return quota - accepted - pendingRows; }
@@ -88,7 +89,10 @@ struct GenerationRun::State {
             nextSeed = (index + 1) % seeds.size();
             Batch batch;
             batch.seedIndex = index;
+            // After a short answer, ask for one more than needed: small models often drop an item.
             batch.count = std::min(seed.need(), job.rowsPerRequest);
+            if (seed.shortfalls > 0 && batch.count == seed.need())
+                ++batch.count;
             seed.pendingRows += batch.count;
             ++seed.requestsIssued;
             BatchRequestInput input;
@@ -157,6 +161,8 @@ struct GenerationRun::State {
             if (rowCallback)
                 rowCallback(row);
         }
+        if (acceptedHere < batch.count && seed.accepted < seed.quota)
+            ++seed.shortfalls;
     }
 
     void releaseBatch(const Batch& batch) { seeds[batch.seedIndex].pendingRows -= batch.count; }

@@ -16,7 +16,7 @@ int ScriptedProvider::requestedCount(const providers::ChatRequest& request) {
 }
 
 std::string ScriptedProvider::requestedTopic(const providers::ChatRequest& request) {
-    static const std::regex pattern(R"(topic "([^"]*)")");
+    static const std::regex pattern(R"re(topic "([^"]*)")re");
     std::smatch match;
     const std::string& user = request.messages.back().content;
     return std::regex_search(user, match, pattern) ? std::string(match[1]) : std::string();
