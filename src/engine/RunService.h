@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <variant>
 #include <string>
 
 namespace sds::engine {
