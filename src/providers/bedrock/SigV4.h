@@ -60,4 +60,7 @@ verifySignature(const SigningInput& received,
 [[nodiscard]] std::string hmacSha256(std::string_view key, std::string_view data); // raw bytes
 [[nodiscard]] std::string uriEncode(std::string_view text, bool encodeSlash);
 
+// "AKIAIOSFODNN7EXAMPLE" -> "AKIA…MPLE": enough to tell keys apart in messages without showing one.
+[[nodiscard]] std::string maskedAccessKeyId(std::string_view accessKeyId);
+
 } // namespace sds::aws
