@@ -40,4 +40,11 @@ std::optional<std::string> FakeEnvironment::readFile(const std::string& path) co
     return it->second;
 }
 
+std::optional<std::string> OverlayEnvironment::get(const std::string& name) const {
+    const auto it = variables.find(name);
+    if (it != variables.end() && !it->second.empty())
+        return it->second;
+    return m_base.get(name);
+}
+
 } // namespace sds::providers

@@ -36,6 +36,22 @@ public:
     [[nodiscard]] std::string homeDir() const override { return home; }
 };
 
+// Values set in the app's settings (e.g. AWS keys from the keychain) in front of another environment.
+class OverlayEnvironment final : public Environment {
+public:
+    explicit OverlayEnvironment(const Environment& base) : m_base(base) {}
+    std::map<std::string, std::string> variables;
+
+    [[nodiscard]] std::optional<std::string> get(const std::string& name) const override;
+    [[nodiscard]] std::optional<std::string> readFile(const std::string& path) const override {
+        return m_base.readFile(path);
+    }
+    [[nodiscard]] std::string homeDir() const override { return m_base.homeDir(); }
+
+private:
+    const Environment& m_base;
+};
+
 // Everything a provider needs to be built; fields a provider does not use are ignored.
 struct ProviderConfig {
     std::string provider;   // "bedrock", "caii", "openai", "local"
