@@ -130,6 +130,7 @@ std::variant<PreparedRun, std::string> RunService::prepareResume(const std::stri
     run.datasetPath = record->outputPath;
     run.metadataPath = run.datasetPath.parent_path() / (run.datasetPath.stem().string() + ".metadata.json");
     run.resumed = true;
+    run.tokensBefore = {record->inputTokens, record->outputTokens};
     auto updated = *record;
     updated.status = RunStatus::Running;
     updated.finishedAtMs.reset();
@@ -166,8 +167,9 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
     generation.onProgress([&](const Progress& progress) {
         if (std::chrono::steady_clock::now() - lastSaved > std::chrono::seconds(1)) {
             lastSaved = std::chrono::steady_clock::now();
-            if (auto error = m_history.updateProgress(run.id, progress.rowsDone, progress.tokens.input,
-                                                      progress.tokens.output);
+            if (auto error = m_history.updateProgress(run.id, progress.rowsDone,
+                                                      run.tokensBefore.input + progress.tokens.input,
+                                                      run.tokensBefore.output + progress.tokens.output);
                 !error.empty())
                 spdlog::warn("db: {}", error);
         }
@@ -207,7 +209,8 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
           {"duplicates_dropped", p.duplicates},
           {"incomplete_items_reasked", p.invalidItems},
           {"rows_resumed", p.rowsResumed}}},
-        {"tokens", {{"input", p.tokens.input}, {"output", p.tokens.output}}},
+        {"tokens",
+         {{"input", run.tokensBefore.input + p.tokens.input}, {"output", run.tokensBefore.output + p.tokens.output}}},
         {"created_at_ms", run.createdAtMs},
         {"finished_at_ms", nowMs()},
         {"seconds_this_session", report.seconds},
@@ -226,8 +229,8 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
     if (auto record = m_history.find(run.id)) {
         record->status = report.outcome.status;
         record->completedRows = static_cast<int>(report.datasetRows);
-        record->inputTokens = p.tokens.input;
-        record->outputTokens = p.tokens.output;
+        record->inputTokens = run.tokensBefore.input + p.tokens.input;
+        record->outputTokens = run.tokensBefore.output + p.tokens.output;
         record->finishedAtMs = nowMs();
         record->error = report.outcome.error;
         if (!report.datasetPath.empty())

@@ -23,6 +23,7 @@ struct PreparedRun {
     std::filesystem::path metadataPath;
     std::int64_t createdAtMs = 0;
     bool resumed = false;
+    providers::TokenUsage tokensBefore; // spent by earlier sessions of a resumed run
 };
 
 struct RunReport {
