@@ -3,6 +3,7 @@
 #include "cli/JobBuilder.h"
 #include "core/Project.h"
 #include "core/RunHistory.h"
+#include "engine/JobSetup.h"
 #include "engine/RunService.h"
 #include "providers/ProviderFactory.h"
 #include "providers/local/LocalServer.h"
@@ -33,7 +34,7 @@ void onInterrupt(int) {
 }
 
 void installInterruptHandlers() {
-    struct sigaction action{};
+    struct sigaction action {};
     action.sa_handler = onInterrupt;
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, nullptr);
@@ -76,10 +77,12 @@ public:
             const int filled = std::min(kWidth, p.rowsDone * kWidth / total);
             std::string bar(static_cast<std::size_t>(filled), '#');
             bar.append(static_cast<std::size_t>(kWidth - filled), '.');
-            std::fprintf(stderr, "\r[%s] %d/%d rows  %.1f rows/s  ETA %s  in flight %d  retries %d  failed %d  tokens %lld/%lld ",
-                         bar.c_str(), p.rowsDone, p.rowsRequested, p.rowsPerSecond, formatSeconds(p.etaSeconds).c_str(),
-                         p.inFlight, p.retries, p.failedRequests, static_cast<long long>(p.tokens.input),
-                         static_cast<long long>(p.tokens.output));
+            std::fprintf(stderr,
+                         "\r[%s] %d/%d rows  %.1f rows/s  ETA %s  in flight %d  retries %d  failed %d  "
+                         "tokens %lld/%lld ",
+                         bar.c_str(), p.rowsDone, p.rowsRequested, p.rowsPerSecond,
+                         formatSeconds(p.etaSeconds).c_str(), p.inFlight, p.retries, p.failedRequests,
+                         static_cast<long long>(p.tokens.input), static_cast<long long>(p.tokens.output));
             std::fflush(stderr);
             m_dirty = true;
         } else {
@@ -103,19 +106,6 @@ private:
     int m_lastDecile = 0;
 };
 
-providers::ProviderConfig providerConfigFor(const ProviderChoice& choice, const Project& project) {
-    providers::ProviderConfig config;
-    config.provider = choice.name;
-    config.endpoint = choice.endpoint;
-    config.region = choice.region;
-    config.profile = choice.profile;
-    config.caBundlePath = choice.caBundlePath;
-    if (choice.name == "local" && !choice.model.empty())
-        config.modelPath = choice.model;
-    config.modelsDir = project.modelsDir().string();
-    return config;
-}
-
 int openHistory(const Project& project, RunHistory& history) {
     if (auto error = project.ensureExists(); !error.empty())
         return fail(kRunFailed, error);
@@ -124,18 +114,9 @@ int openHistory(const Project& project, RunHistory& history) {
     return kOk;
 }
 
-engine::RunOptions runOptionsFor(const JobSpec& job) {
-    engine::RunOptions options;
-    if (job.provider.name == "local") {
-        options.boundItemCount = true; // keeps a small model on exactly N items
-        options.prompt.doNotRepeatLimit = 20;
-        options.prompt.maxExamples = 2;
-    }
-    return options;
-}
-
 providers::Result<std::shared_ptr<providers::Provider>> providerFor(JobSpec& job, const Project& project) {
-    auto provider = providers::makeProvider(providerConfigFor(job.provider, project), providers::SystemEnvironment{});
+    auto provider = providers::makeProvider(engine::providerConfigFor(job.provider, project),
+                                            providers::SystemEnvironment{});
     if (!provider.ok())
         return provider;
     if (job.provider.model.empty())
@@ -154,23 +135,26 @@ int runGeneration(engine::RunService& service, const engine::PreparedRun& prepar
     const auto& job = prepared.job;
     std::cerr << (run.resumed ? "Resuming run " : "Run ") << run.id << ": " << job.size << " rows from "
               << job.seeds.size() << " seeds with " << job.provider.name << " / "
-              << (job.provider.model.empty() ? "default model" : job.provider.model) << ", up to " << job.concurrency
-              << " requests in flight\n";
+              << (job.provider.model.empty() ? "default model" : job.provider.model) << ", up to "
+              << job.concurrency << " requests in flight\n";
     CancellationToken cancel;
     std::atomic<bool> finished{false};
     std::thread watcher([&] {
         while (!finished.load()) {
             if (g_interrupts.load() > 0 && !cancel.isCancelled()) {
                 cancel.cancel();
-                std::fprintf(stderr, "\nCancelling: keeping the rows that arrived (Ctrl-C again to quit now)\n");
+                std::fprintf(stderr,
+                             "\nCancelling: keeping the rows that arrived (Ctrl-C again to quit now)\n");
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
     });
     ProgressPrinter printer;
     engine::RunCallbacks callbacks;
-    callbacks.progress = [&](const engine::Progress& p) { printer.update(p); };
-    const auto report = service.execute(prepared, provider, runOptionsFor(job), callbacks, cancel);
+    callbacks.progress = [&](const engine::Progress& p) {
+        printer.update(p);
+    };
+    const auto report = service.execute(prepared, provider, engine::runOptionsFor(job), callbacks, cancel);
     finished = true;
     watcher.join();
     printer.finish();
@@ -178,10 +162,12 @@ int runGeneration(engine::RunService& service, const engine::PreparedRun& prepar
     const auto& p = report.outcome.progress;
     std::cout << "Run " << report.runId << ": " << toString(report.outcome.status) << "\n"
               << "  rows:     " << report.datasetRows << " of " << p.rowsRequested
-              << (p.rowsResumed ? " (" + std::to_string(p.rowsResumed) + " from before the resume)" : std::string())
+              << (p.rowsResumed ? " (" + std::to_string(p.rowsResumed) + " from before the resume)"
+                                : std::string())
               << "\n"
-              << "  requests: " << p.requestsDone << ", retries " << p.retries << ", failed " << p.failedRequests
-              << ", duplicates dropped " << p.duplicates << ", incomplete items re-asked " << p.invalidItems << "\n"
+              << "  requests: " << p.requestsDone << ", retries " << p.retries << ", failed "
+              << p.failedRequests << ", duplicates dropped " << p.duplicates << ", incomplete items re-asked "
+              << p.invalidItems << "\n"
               << "  tokens:   " << p.tokens.input << " in, " << p.tokens.output << " out\n"
               << "  time:     " << formatSeconds(report.seconds) << "\n";
     if (!report.datasetPath.empty())
@@ -194,8 +180,8 @@ int runGeneration(engine::RunService& service, const engine::PreparedRun& prepar
         std::cerr << "sds: cancelled; resume with: sds generate --resume " << report.runId << "\n";
         return kCancelled;
     case RunStatus::Partial:
-        std::cerr << "sds: " << report.outcome.error << "; resume with: sds generate --resume " << report.runId
-                  << "\n";
+        std::cerr << "sds: " << report.outcome.error << "; resume with: sds generate --resume "
+                  << report.runId << "\n";
         return kPartial;
     default:
         return fail(kRunFailed, report.outcome.error);
@@ -258,7 +244,8 @@ int run(int argc, char** argv) {
     GenerateFlags flags;
     std::string resumeId;
     generateCommand->add_option("--config", flags.configFile, "Job file (as saved by the app)");
-    generateCommand->add_option("--template", flags.templateId, "code_generation, text_to_sql, custom, or your own");
+    generateCommand->add_option("--template", flags.templateId,
+                                "code_generation, text_to_sql, custom, or your own");
     generateCommand->add_option("--workflow", flags.workflow, "sft (supervised fine-tuning)");
     generateCommand->add_option("--provider", flags.provider, "local (default), bedrock, caii or openai");
     generateCommand->add_option("--model", flags.model, "Model id (for local: a .gguf file)");
@@ -277,11 +264,14 @@ int run(int argc, char** argv) {
     generateCommand->add_option("--top-p", flags.topP, "0 to 1");
     generateCommand->add_option("--top-k", flags.topK, "0 to 300");
     generateCommand->add_option("--max-tokens", flags.maxTokens, "Most tokens per answer");
-    generateCommand->add_option("--concurrency", flags.concurrency, "Requests in flight, 1 to 256 (default 16)");
-    generateCommand->add_option("--rows-per-request", flags.rowsPerRequest, "Rows asked per request (default 5)");
+    generateCommand->add_option("--concurrency", flags.concurrency,
+                                "Requests in flight, 1 to 256 (default 16)");
+    generateCommand->add_option("--rows-per-request", flags.rowsPerRequest,
+                                "Rows asked per request (default 5)");
     generateCommand->add_option("--name", flags.name, "Display name of the run");
     generateCommand->add_option("--output", flags.output, "Dataset file to write");
-    generateCommand->add_option("--output-key", flags.outputKeyPrompt, "Row key of the question (default Prompt)");
+    generateCommand->add_option("--output-key", flags.outputKeyPrompt,
+                                "Row key of the question (default Prompt)");
     generateCommand->add_option("--output-value", flags.outputKeyCompletion,
                                 "Row key of the answer (default Completion)");
     generateCommand->add_option("--resume", resumeId, "Finish the run with this id");
@@ -322,8 +312,8 @@ int run(int argc, char** argv) {
             std::cout << list.dump(2) << "\n";
         } else {
             for (const auto& t : templates.templates())
-                std::cout << t.id << "\t" << t.name << "\t" << t.seeds.size() << " seeds, " << t.examples.size()
-                          << " examples\t" << t.description << "\n";
+                std::cout << t.id << "\t" << t.name << "\t" << t.seeds.size() << " seeds, "
+                          << t.examples.size() << " examples\t" << t.description << "\n";
         }
         return kOk;
     }
@@ -361,8 +351,8 @@ int run(int argc, char** argv) {
             std::cout << list.dump(2) << "\n";
             return kOk;
         }
-        std::printf("%-22s %-24s %-16s %-8s %-28s %9s %10s %s\n", "ID", "NAME", "TEMPLATE", "PROVIDER", "MODEL",
-                    "ROWS", "STATUS", "CREATED");
+        std::printf("%-22s %-24s %-16s %-8s %-28s %9s %10s %s\n", "ID", "NAME", "TEMPLATE", "PROVIDER",
+                    "MODEL", "ROWS", "STATUS", "CREATED");
         for (const auto& r : records) {
             const std::string model = std::filesystem::path(r.model).filename().string();
             std::printf("%-22s %-24.24s %-16.16s %-8s %-28.28s %4d/%-4d %10s %s\n", r.id.c_str(),
@@ -398,9 +388,9 @@ int run(int argc, char** argv) {
     if (!built.job)
         return fail(kBadInput, built.error);
     if (built.job->provider.name == "local" && !flags.concurrency && flags.configFile.empty())
-        built.job->concurrency = 4; // the embedded server decodes 4 sequences at once
+        built.job->concurrency = engine::kLocalModelConcurrency;
     if (built.job->provider.name == "local" && !flags.rowsPerRequest && flags.configFile.empty())
-        built.job->rowsPerRequest = 2;
+        built.job->rowsPerRequest = engine::kLocalModelRowsPerRequest;
     auto provider = providerFor(*built.job, project);
     if (!provider.ok())
         return fail(kBadInput, provider.error().message);

@@ -2,6 +2,7 @@
 
 #include "core/Job.h"
 #include "core/Template.h"
+#include "engine/JobFiles.h"
 
 #include <optional>
 #include <string>
@@ -48,9 +49,7 @@ struct JobBuildResult {
 // The job document from a job file, the flags and the template, validated.
 [[nodiscard]] JobBuildResult buildJob(const GenerateFlags& flags, const TemplateRegistry& templates);
 
-// Seeds from a text file (one per line, blank lines and # comments skipped) or a JSON array of strings.
-[[nodiscard]] std::variant<std::vector<std::string>, std::string> readSeedsFile(const std::string& path);
-// Examples from a JSON array of {"question", "solution"} objects.
-[[nodiscard]] std::variant<std::vector<Example>, std::string> readExamplesFile(const std::string& path);
+using engine::readExamplesFile;
+using engine::readSeedsFile;
 
 } // namespace sds::cli

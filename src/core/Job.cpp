@@ -88,9 +88,11 @@ namespace {
 
 class JobReader {
 public:
-    JobReader(const nlohmann::json& json, std::string sourceName) : m_json(json), m_source(std::move(sourceName)) {}
+    JobReader(const nlohmann::json& json, std::string sourceName)
+        : m_json(json), m_source(std::move(sourceName)) {}
 
-    template <typename T> void read(const nlohmann::json& object, const std::string& path, const char* key, T& target) {
+    template <typename T>
+    void read(const nlohmann::json& object, const std::string& path, const char* key, T& target) {
         if (!object.contains(key) || object[key].is_null())
             return;
         const auto& value = object[key];
@@ -165,8 +167,9 @@ JobParseResult jobFromJson(const nlohmann::json& json, const std::string& source
             reader.read(provider, "provider", "ca_bundle", job.provider.caBundlePath);
             for (const char* secret : {"api_key", "token", "secret_access_key", "aws_secret_access_key"})
                 if (provider.contains(secret))
-                    reader.fail(std::string("provider.") + secret,
-                                "is a secret and does not belong in a job file: use the environment or Settings");
+                    reader.fail(
+                        std::string("provider.") + secret,
+                        "is a secret and does not belong in a job file: use the environment or Settings");
         } else {
             reader.fail("provider", "must be an object");
         }
@@ -182,7 +185,8 @@ JobParseResult jobFromJson(const nlohmann::json& json, const std::string& source
                 const auto& e = examples[i];
                 if (!e.is_object() || !e.contains("question") || !e["question"].is_string() ||
                     !e.contains("solution") || !e["solution"].is_string()) {
-                    reader.fail("examples[" + std::to_string(i) + "]", "needs string fields question and solution");
+                    reader.fail("examples[" + std::to_string(i) + "]",
+                                "needs string fields question and solution");
                     break;
                 }
                 job.examples.push_back({e["question"].get<std::string>(), e["solution"].get<std::string>()});
@@ -213,7 +217,9 @@ JobParseResult jobFromJson(const nlohmann::json& json, const std::string& source
 
 std::vector<std::string> validate(const JobSpec& job) {
     std::vector<std::string> problems;
-    const auto problem = [&](const std::string& text) { problems.push_back(text); };
+    const auto problem = [&](const std::string& text) {
+        problems.push_back(text);
+    };
     if (job.size < 1 || job.size > JobSpec::kMaxSize)
         problem("size must be between 1 and " + std::to_string(JobSpec::kMaxSize) + ", got " +
                 std::to_string(job.size));

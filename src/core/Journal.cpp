@@ -53,8 +53,10 @@ std::string Journal::open() {
 }
 
 std::string Journal::append(const JournalRow& row) {
-    const nlohmann::json json = {
-        {"seed_index", row.seedIndex}, {"seed", row.seed}, {"question", row.question}, {"solution", row.solution}};
+    const nlohmann::json json = {{"seed_index", row.seedIndex},
+                                 {"seed", row.seed},
+                                 {"question", row.question},
+                                 {"solution", row.solution}};
     const std::string line = json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     std::lock_guard lock(m_mutex);
     if (m_fd < 0)
@@ -79,7 +81,8 @@ void Journal::close() {
     }
 }
 
-Journal::ReadResult Journal::read(const std::filesystem::path& path, const std::function<void(JournalRow&&)>& onRow) {
+Journal::ReadResult Journal::read(const std::filesystem::path& path,
+                                  const std::function<void(JournalRow&&)>& onRow) {
     ReadResult result;
     std::ifstream in(path, std::ios::binary);
     if (!in)
@@ -93,8 +96,8 @@ Journal::ReadResult Journal::read(const std::filesystem::path& path, const std::
         if (line.empty())
             continue;
         const auto json = nlohmann::json::parse(line, nullptr, false);
-        if (json.is_discarded() || !json.is_object() || !json.contains("question") || !json["question"].is_string() ||
-            !json.contains("solution") || !json["solution"].is_string()) {
+        if (json.is_discarded() || !json.is_object() || !json.contains("question") ||
+            !json["question"].is_string() || !json.contains("solution") || !json["solution"].is_string()) {
             ++result.corruptLines;
             continue;
         }
@@ -109,8 +112,9 @@ Journal::ReadResult Journal::read(const std::filesystem::path& path, const std::
     return result;
 }
 
-DatasetWriteResult writeDatasetFromJournal(const std::filesystem::path& journal, const std::filesystem::path& dataset,
-                                           const OutputKeys& keys, std::size_t maxRows) {
+DatasetWriteResult writeDatasetFromJournal(const std::filesystem::path& journal,
+                                           const std::filesystem::path& dataset, const OutputKeys& keys,
+                                           std::size_t maxRows) {
     DatasetWriteResult result;
     std::error_code ec;
     if (dataset.has_parent_path())

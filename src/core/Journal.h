@@ -40,8 +40,8 @@ public:
 
     struct ReadResult {
         std::size_t rows = 0;
-        std::size_t tornBytes = 0;     // bytes of an incomplete last line
-        std::size_t corruptLines = 0;  // complete lines that are not rows (skipped)
+        std::size_t tornBytes = 0;    // bytes of an incomplete last line
+        std::size_t corruptLines = 0; // complete lines that are not rows (skipped)
         std::string error;
     };
     // Streams the rows of a journal file to `onRow` without holding them all.

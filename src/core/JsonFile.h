@@ -21,7 +21,8 @@ struct JsonReadResult {
 [[nodiscard]] JsonReadResult readJsonFile(const std::filesystem::path& path);
 
 // Reads a whole file; empty optional and `error` set when it cannot be read.
-[[nodiscard]] std::optional<std::string> readTextFile(const std::filesystem::path& path, std::string* error = nullptr);
+[[nodiscard]] std::optional<std::string> readTextFile(const std::filesystem::path& path,
+                                                      std::string* error = nullptr);
 
 // Writes to "<path>.tmp-<pid>", flushes it to disk, then renames over `path`, so readers see the old
 // or the new content and never a torn file. Returns an error message, empty on success.

@@ -4,8 +4,9 @@ namespace sds {
 
 BatchPrompt buildBatchPrompt(const BatchRequestInput& input, const PromptOptions& options) {
     BatchPrompt prompt;
-    prompt.system = "You write training data for fine-tuning language models. Answer with one valid JSON object "
-                    "and nothing else.";
+    prompt.system =
+        "You write training data for fine-tuning language models. Answer with one valid JSON object "
+        "and nothing else.";
     std::string& user = prompt.user;
     user += "Create " + std::to_string(input.count) + " distinct question and answer item" +
             (input.count == 1 ? "" : "s") + " about the topic \"" + input.seed + "\".\n\n";
@@ -14,22 +15,26 @@ BatchPrompt buildBatchPrompt(const BatchRequestInput& input, const PromptOptions
     if (!input.databaseSchema.empty())
         user += "Database schema:\n```sql\n" + input.databaseSchema + "\n```\n\n";
     if (!input.doNotRepeat.empty() && options.doNotRepeatLimit > 0) {
-        user += "These questions already exist for this topic. Do not repeat them or ask the same thing in other "
-                "words:\n";
-        const std::size_t first =
-            input.doNotRepeat.size() > options.doNotRepeatLimit ? input.doNotRepeat.size() - options.doNotRepeatLimit : 0;
+        user +=
+            "These questions already exist for this topic. Do not repeat them or ask the same thing in other "
+            "words:\n";
+        const std::size_t first = input.doNotRepeat.size() > options.doNotRepeatLimit
+                                      ? input.doNotRepeat.size() - options.doNotRepeatLimit
+                                      : 0;
         for (std::size_t i = first; i < input.doNotRepeat.size(); ++i)
             user += "- " + input.doNotRepeat[i] + "\n";
         user += "\n";
     }
-    user += "Return a JSON object of the form {\"items\": [{\"question\": \"...\", \"solution\": \"...\"}]} with "
-            "exactly " +
-            std::to_string(input.count) +
-            " items. Each question stands on its own; each solution answers it completely.";
+    user +=
+        "Return a JSON object of the form {\"items\": [{\"question\": \"...\", \"solution\": \"...\"}]} with "
+        "exactly " +
+        std::to_string(input.count) +
+        " items. Each question stands on its own; each solution answers it completely.";
     if (!input.examples.empty()) {
         nlohmann::json examples = nlohmann::json::array();
         for (std::size_t i = 0; i < input.examples.size() && i < options.maxExamples; ++i)
-            examples.push_back({{"question", input.examples[i].question}, {"solution", input.examples[i].solution}});
+            examples.push_back(
+                {{"question", input.examples[i].question}, {"solution", input.examples[i].solution}});
         user += " Follow the style and format of these examples:\n" + examples.dump(2);
     }
     user += "\n";

@@ -80,13 +80,15 @@ std::optional<nlohmann::json> firstJsonValue(std::string_view text) {
         const std::size_t end = matchingEnd(text, start);
         if (end == std::string_view::npos)
             continue;
-        if (auto json = parseLenient(text.substr(start, end - start + 1)); json && (json->is_object() || json->is_array()))
+        if (auto json = parseLenient(text.substr(start, end - start + 1));
+            json && (json->is_object() || json->is_array()))
             return json;
     }
     return std::nullopt;
 }
 
-std::optional<std::string> stringField(const nlohmann::json& object, std::initializer_list<const char*> names) {
+std::optional<std::string> stringField(const nlohmann::json& object,
+                                       std::initializer_list<const char*> names) {
     for (const char* name : names)
         if (object.contains(name) && object[name].is_string())
             return object[name].get<std::string>();
@@ -102,7 +104,8 @@ bool blank(const std::string& text) {
 std::optional<nlohmann::json> extractJson(std::string_view text) {
     if (auto whole = parseLenient(text); whole && (whole->is_object() || whole->is_array()))
         return whole;
-    for (std::size_t fence = text.find("```"); fence != std::string_view::npos; fence = text.find("```", fence + 3)) {
+    for (std::size_t fence = text.find("```"); fence != std::string_view::npos;
+         fence = text.find("```", fence + 3)) {
         std::size_t bodyStart = text.find('\n', fence);
         if (bodyStart == std::string_view::npos)
             break;
@@ -142,7 +145,8 @@ ParsedItems itemsFromJson(const nlohmann::json& json) {
             continue;
         }
         const auto question = stringField(element, {"question", "Question", "prompt", "Prompt"});
-        const auto solution = stringField(element, {"solution", "Solution", "answer", "completion", "Completion"});
+        const auto solution =
+            stringField(element, {"solution", "Solution", "answer", "completion", "Completion"});
         if (!question || !solution || blank(*question) || blank(*solution)) {
             ++parsed.invalidItems;
             continue;

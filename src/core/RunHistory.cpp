@@ -31,7 +31,9 @@ public:
         return value ? reinterpret_cast<const char*>(value) : std::string(); // NOLINT
     }
     [[nodiscard]] std::int64_t integer(int column) const { return sqlite3_column_int64(m_statement, column); }
-    [[nodiscard]] bool isNull(int column) const { return sqlite3_column_type(m_statement, column) == SQLITE_NULL; }
+    [[nodiscard]] bool isNull(int column) const {
+        return sqlite3_column_type(m_statement, column) == SQLITE_NULL;
+    }
     [[nodiscard]] double real(int column) const { return sqlite3_column_double(m_statement, column); }
 
 private:
@@ -40,7 +42,8 @@ private:
 };
 
 constexpr const char* kColumns =
-    "id, display_name, template, workflow, provider, model, parameters, requested_size, completed_rows, status, "
+    "id, display_name, template, workflow, provider, model, parameters, requested_size, completed_rows, "
+    "status, "
     "output_path, run_dir, created_at, finished_at, input_tokens, output_tokens, score, error";
 
 RunRecord recordFrom(const Statement& s) {
@@ -72,11 +75,16 @@ RunRecord recordFrom(const Statement& s) {
 
 std::string toString(RunStatus status) {
     switch (status) {
-    case RunStatus::Running: return "running";
-    case RunStatus::Completed: return "completed";
-    case RunStatus::Partial: return "partial";
-    case RunStatus::Failed: return "failed";
-    case RunStatus::Cancelled: return "cancelled";
+    case RunStatus::Running:
+        return "running";
+    case RunStatus::Completed:
+        return "completed";
+    case RunStatus::Partial:
+        return "partial";
+    case RunStatus::Failed:
+        return "failed";
+    case RunStatus::Cancelled:
+        return "cancelled";
     }
     return "failed";
 }
@@ -110,7 +118,8 @@ std::string RunHistory::open(const std::filesystem::path& file) {
     std::error_code ec;
     if (file.has_parent_path())
         std::filesystem::create_directories(file.parent_path(), ec);
-    if (sqlite3_open_v2(file.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+    if (sqlite3_open_v2(file.c_str(), &m_db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
         std::string error = file.string() + ": cannot open the run history: " +
                             (m_db ? sqlite3_errmsg(m_db) : "out of memory");
@@ -138,8 +147,10 @@ std::string RunHistory::migrate() {
         " id TEXT PRIMARY KEY, display_name TEXT NOT NULL, template TEXT NOT NULL, workflow TEXT NOT NULL,"
         " provider TEXT NOT NULL, model TEXT NOT NULL, parameters TEXT NOT NULL DEFAULT '{}',"
         " requested_size INTEGER NOT NULL, completed_rows INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL,"
-        " output_path TEXT NOT NULL DEFAULT '', run_dir TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL,"
-        " finished_at INTEGER, input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0,"
+        " output_path TEXT NOT NULL DEFAULT '', run_dir TEXT NOT NULL DEFAULT '', created_at INTEGER NOT "
+        "NULL,"
+        " finished_at INTEGER, input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL "
+        "DEFAULT 0,"
         " score REAL, error TEXT NOT NULL DEFAULT '');"
         "CREATE INDEX runs_created ON runs(created_at);",
     };
@@ -204,10 +215,11 @@ std::string RunHistory::insert(const RunRecord& r) {
 
 std::string RunHistory::update(const RunRecord& r) {
     std::lock_guard lock(m_mutex);
-    Statement s(m_db, "UPDATE runs SET display_name=?2, template=?3, workflow=?4, provider=?5, model=?6,"
-                      " parameters=?7, requested_size=?8, completed_rows=?9, status=?10, output_path=?11,"
-                      " run_dir=?12, finished_at=?13, input_tokens=?14, output_tokens=?15, score=?16, error=?17"
-                      " WHERE id=?1");
+    Statement s(m_db,
+                "UPDATE runs SET display_name=?2, template=?3, workflow=?4, provider=?5, model=?6,"
+                " parameters=?7, requested_size=?8, completed_rows=?9, status=?10, output_path=?11,"
+                " run_dir=?12, finished_at=?13, input_tokens=?14, output_tokens=?15, score=?16, error=?17"
+                " WHERE id=?1");
     s.bind(1, r.id);
     s.bind(2, r.displayName);
     s.bind(3, r.templateId);
@@ -274,7 +286,8 @@ std::optional<RunRecord> RunHistory::find(const std::string& id) {
 
 std::vector<RunRecord> RunHistory::list() {
     std::lock_guard lock(m_mutex);
-    const std::string sql = std::string("SELECT ") + kColumns + " FROM runs ORDER BY created_at DESC, id DESC";
+    const std::string sql =
+        std::string("SELECT ") + kColumns + " FROM runs ORDER BY created_at DESC, id DESC";
     Statement s(m_db, sql.c_str());
     std::vector<RunRecord> records;
     while (s.step() == SQLITE_ROW)

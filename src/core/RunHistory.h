@@ -53,8 +53,8 @@ public:
 
     [[nodiscard]] std::string insert(const RunRecord& record);
     [[nodiscard]] std::string update(const RunRecord& record);
-    [[nodiscard]] std::string updateProgress(const std::string& id, int completedRows, std::int64_t inputTokens,
-                                             std::int64_t outputTokens);
+    [[nodiscard]] std::string updateProgress(const std::string& id, int completedRows,
+                                             std::int64_t inputTokens, std::int64_t outputTokens);
     [[nodiscard]] std::string rename(const std::string& id, const std::string& displayName);
     [[nodiscard]] std::string remove(const std::string& id);
     [[nodiscard]] std::optional<RunRecord> find(const std::string& id);

@@ -46,7 +46,8 @@ public:
             const auto& item = list[i];
             if (!item.is_object() || !item.contains("question") || !item["question"].is_string() ||
                 !item.contains("solution") || !item["solution"].is_string())
-                return fail("\"examples\"[" + std::to_string(i) + "] needs string fields \"question\" and \"solution\"");
+                return fail("\"examples\"[" + std::to_string(i) +
+                            "] needs string fields \"question\" and \"solution\"");
             target.push_back({item["question"].get<std::string>(), item["solution"].get<std::string>()});
         }
     }
@@ -105,7 +106,8 @@ private:
 
 } // namespace
 
-TemplateLoadResult templateFromJson(const nlohmann::json& json, const std::string& id, const std::string& sourceName) {
+TemplateLoadResult templateFromJson(const nlohmann::json& json, const std::string& id,
+                                    const std::string& sourceName) {
     if (!json.is_object())
         return {std::nullopt, sourceName + ": a template must be a JSON object"};
     Template value;
@@ -180,7 +182,8 @@ void TemplateRegistry::loadFolder(const std::filesystem::path& folder) {
 }
 
 const Template* TemplateRegistry::find(const std::string& id) const {
-    const auto it = std::find_if(m_templates.begin(), m_templates.end(), [&](const Template& t) { return t.id == id; });
+    const auto it =
+        std::find_if(m_templates.begin(), m_templates.end(), [&](const Template& t) { return t.id == id; });
     return it == m_templates.end() ? nullptr : &*it;
 }
 

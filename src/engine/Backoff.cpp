@@ -8,7 +8,8 @@ ExponentialBackoff::ExponentialBackoff(std::chrono::milliseconds base, std::chro
                                        std::uint64_t seed)
     : m_base(base), m_cap(cap), m_random(seed ? seed : std::random_device{}()) {}
 
-std::chrono::milliseconds ExponentialBackoff::delay(int attempt, std::optional<std::chrono::milliseconds> retryAfter) {
+std::chrono::milliseconds ExponentialBackoff::delay(int attempt,
+                                                    std::optional<std::chrono::milliseconds> retryAfter) {
     const int shift = std::clamp(attempt, 0, 20);
     const auto ceiling = std::min<std::int64_t>(m_base.count() << shift, m_cap.count());
     std::uniform_int_distribution<std::int64_t> jitter(ceiling / 2, std::max<std::int64_t>(ceiling, 1));

@@ -20,7 +20,7 @@ struct SeedState {
     std::string seed;
     int quota = 0;
     int accepted = 0;
-    int pendingRows = 0;   // rows asked for by requests in flight
+    int pendingRows = 0; // rows asked for by requests in flight
     int requestsIssued = 0;
     int requestBudget = 0; // planned requests plus refills
     int shortfalls = 0;    // answers that brought fewer usable rows than asked
@@ -128,7 +128,8 @@ struct GenerationRun::State {
         SeedState& seed = seeds[batch.seedIndex];
         seed.pendingRows -= batch.count;
         progress.tokens += response.usage;
-        ParsedItems parsed = response.structured ? itemsFromJson(*response.structured) : parseItems(response.text);
+        ParsedItems parsed =
+            response.structured ? itemsFromJson(*response.structured) : parseItems(response.text);
         if (response.structured && parsed.items.empty() && parsed.invalidItems == 0)
             parsed = parseItems(response.text);
         progress.invalidItems += parsed.invalidItems;
@@ -173,7 +174,8 @@ struct GenerationRun::State {
         while (Clock::now() < until) {
             if (cancel.isCancelled() || !fatalError.empty())
                 return false;
-            changed.wait_for(lock, std::min<Clock::duration>(until - Clock::now(), std::chrono::milliseconds(50)));
+            changed.wait_for(lock,
+                             std::min<Clock::duration>(until - Clock::now(), std::chrono::milliseconds(50)));
         }
         return !cancel.isCancelled();
     }
@@ -314,7 +316,8 @@ RunOutcome GenerationRun::run(const CancellationToken& cancel) {
     const int workerCount = std::max(1, std::min(s.job.concurrency, s.progress.requestsPlanned * 4 + 1));
     workers.reserve(static_cast<std::size_t>(workerCount));
     for (int i = 0; i < workerCount; ++i)
-        workers.emplace_back([&s, &cancel, i] { s.worker(cancel, s.options.randomSeed ? s.options.randomSeed + i : 0); });
+        workers.emplace_back(
+            [&s, &cancel, i] { s.worker(cancel, s.options.randomSeed ? s.options.randomSeed + i : 0); });
 
     auto lastSync = Clock::now();
     while (true) {
@@ -354,7 +357,8 @@ RunOutcome GenerationRun::run(const CancellationToken& cancel) {
         outcome.status = RunStatus::Partial;
         outcome.error = std::to_string(outcome.progress.rowsRequested - outcome.progress.rowsDone) +
                         " rows missing after " + std::to_string(outcome.progress.failedRequests) +
-                        " failed requests" + (s.problems.empty() ? "" : "; last problem: " + s.problems.back());
+                        " failed requests" +
+                        (s.problems.empty() ? "" : "; last problem: " + s.problems.back());
     }
     if (s.progressCallback)
         s.progressCallback(outcome.progress);

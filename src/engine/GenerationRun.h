@@ -50,8 +50,8 @@ struct RunOptions {
 struct RunOutcome {
     RunStatus status = RunStatus::Failed;
     Progress progress;
-    std::string error;                   // why it stopped early, one line; empty when completed
-    std::vector<std::string> problems;   // distinct request failures seen, first few
+    std::string error;                 // why it stopped early, one line; empty when completed
+    std::vector<std::string> problems; // distinct request failures seen, first few
 };
 
 // One generation: the plan of seed × batch fanned out over a pool of workers, as many requests in

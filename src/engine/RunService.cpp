@@ -37,7 +37,8 @@ std::string slug(const std::string& text) {
 }
 
 std::string modelFamily(const std::string& model) {
-    // "us.anthropic.claude-3-5-haiku-20241022-v1:0" -> "claude-3-5-haiku-20241022-v1-0"; a path -> its file name
+    // "us.anthropic.claude-3-5-haiku-20241022-v1:0" -> "claude-3-5-haiku-20241022-v1-0"; a path -> its file
+    // name
     std::string name = std::filesystem::path(model).filename().string();
     if (const auto dot = name.rfind(".gguf"); dot != std::string::npos && dot + 5 == name.size())
         name.resize(dot);
@@ -58,7 +59,8 @@ std::string newRunId() {
 }
 
 std::int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -66,7 +68,8 @@ std::string datasetFileName(const std::string& model, std::int64_t timeMs) {
     return "qa_pairs_" + modelFamily(model) + "_" + utcStamp(timeMs, "%Y%m%dT%H%M%SZ") + "_final.json";
 }
 
-RunService::RunService(Project project, RunHistory& history) : m_project(std::move(project)), m_history(history) {}
+RunService::RunService(Project project, RunHistory& history)
+    : m_project(std::move(project)), m_history(history) {}
 
 std::variant<PreparedRun, std::string> RunService::prepare(const JobSpec& job) {
     if (auto error = m_project.ensureExists(); !error.empty())
@@ -77,8 +80,9 @@ std::variant<PreparedRun, std::string> RunService::prepare(const JobSpec& job) {
     run.createdAtMs = nowMs();
     run.runDir = m_project.runDir(run.id);
     run.journalPath = run.runDir / "journal.jsonl";
-    run.datasetPath = job.outputPath.empty() ? m_project.datasetsDir() / datasetFileName(job.provider.model, run.createdAtMs)
-                                             : std::filesystem::absolute(job.outputPath);
+    run.datasetPath = job.outputPath.empty()
+                          ? m_project.datasetsDir() / datasetFileName(job.provider.model, run.createdAtMs)
+                          : std::filesystem::absolute(job.outputPath);
     run.metadataPath = run.datasetPath.parent_path() / (run.datasetPath.stem().string() + ".metadata.json");
     if (run.job.displayName.empty())
         run.job.displayName = run.job.templateId + " " + utcStamp(run.createdAtMs, "%Y-%m-%d %H:%M");
@@ -151,7 +155,8 @@ void RunService::markFailed(const PreparedRun& run, const std::string& error) {
 }
 
 RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers::Provider> provider,
-                              RunOptions options, const RunCallbacks& callbacks, const CancellationToken& cancel) {
+                              RunOptions options, const RunCallbacks& callbacks,
+                              const CancellationToken& cancel) {
     RunReport report;
     report.runId = run.id;
     const auto started = std::chrono::steady_clock::now();
@@ -210,7 +215,8 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
           {"incomplete_items_reasked", p.invalidItems},
           {"rows_resumed", p.rowsResumed}}},
         {"tokens",
-         {{"input", run.tokensBefore.input + p.tokens.input}, {"output", run.tokensBefore.output + p.tokens.output}}},
+         {{"input", run.tokensBefore.input + p.tokens.input},
+          {"output", run.tokensBefore.output + p.tokens.output}}},
         {"created_at_ms", run.createdAtMs},
         {"finished_at_ms", nowMs()},
         {"seconds_this_session", report.seconds},
@@ -223,7 +229,8 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
         else
             report.metadataPath = run.metadataPath;
     }
-    if (auto error = writeFileAtomically(run.runDir / "metadata.json", metadata.dump(2) + "\n"); !error.empty())
+    if (auto error = writeFileAtomically(run.runDir / "metadata.json", metadata.dump(2) + "\n");
+        !error.empty())
         spdlog::warn("{}", error);
 
     if (auto record = m_history.find(run.id)) {

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
-#include <variant>
 #include <string>
+#include <variant>
 
 namespace sds::engine {
 
@@ -51,8 +51,8 @@ public:
     // The run `runId` again, from its saved job and journal; an error when unknown or already complete.
     [[nodiscard]] std::variant<PreparedRun, std::string> prepareResume(const std::string& runId);
 
-    RunReport execute(const PreparedRun& run, std::shared_ptr<providers::Provider> provider, RunOptions options,
-                      const RunCallbacks& callbacks, const CancellationToken& cancel);
+    RunReport execute(const PreparedRun& run, std::shared_ptr<providers::Provider> provider,
+                      RunOptions options, const RunCallbacks& callbacks, const CancellationToken& cancel);
 
     // Marks a prepared run as failed before it ran (e.g. the provider could not be created).
     void markFailed(const PreparedRun& run, const std::string& error);

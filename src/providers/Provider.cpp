@@ -17,19 +17,32 @@ bool ProviderError::retryable() const {
 
 std::string toString(ErrorKind kind) {
     switch (kind) {
-    case ErrorKind::MissingCredentials: return "missing credentials";
-    case ErrorKind::Unauthorized: return "unauthorized";
-    case ErrorKind::Forbidden: return "forbidden";
-    case ErrorKind::UnknownModel: return "unknown model";
-    case ErrorKind::BadRequest: return "bad request";
-    case ErrorKind::RateLimited: return "rate limited";
-    case ErrorKind::ServerError: return "server error";
-    case ErrorKind::Unreachable: return "unreachable";
-    case ErrorKind::Timeout: return "timeout";
-    case ErrorKind::ConnectionDropped: return "connection dropped";
-    case ErrorKind::Cancelled: return "cancelled";
-    case ErrorKind::MalformedResponse: return "malformed response";
-    case ErrorKind::Other: return "error";
+    case ErrorKind::MissingCredentials:
+        return "missing credentials";
+    case ErrorKind::Unauthorized:
+        return "unauthorized";
+    case ErrorKind::Forbidden:
+        return "forbidden";
+    case ErrorKind::UnknownModel:
+        return "unknown model";
+    case ErrorKind::BadRequest:
+        return "bad request";
+    case ErrorKind::RateLimited:
+        return "rate limited";
+    case ErrorKind::ServerError:
+        return "server error";
+    case ErrorKind::Unreachable:
+        return "unreachable";
+    case ErrorKind::Timeout:
+        return "timeout";
+    case ErrorKind::ConnectionDropped:
+        return "connection dropped";
+    case ErrorKind::Cancelled:
+        return "cancelled";
+    case ErrorKind::MalformedResponse:
+        return "malformed response";
+    case ErrorKind::Other:
+        return "error";
     }
     return "error";
 }

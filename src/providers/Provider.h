@@ -42,7 +42,7 @@ struct TokenUsage {
 };
 
 struct ChatResponse {
-    std::string text;                       // the model's text (also set for structured output)
+    std::string text;                         // the model's text (also set for structured output)
     std::optional<nlohmann::json> structured; // set when the provider returned schema-constrained JSON
     TokenUsage usage;
     std::string stopReason;
@@ -50,13 +50,13 @@ struct ChatResponse {
 
 enum class ErrorKind {
     MissingCredentials,
-    Unauthorized,  // 401
-    Forbidden,     // 403
-    UnknownModel,  // 404 or the provider's "model not found"
-    BadRequest,    // 400 other than the above
-    RateLimited,   // 429, ThrottlingException
-    ServerError,   // 5xx
-    Unreachable,   // connection refused, DNS
+    Unauthorized, // 401
+    Forbidden,    // 403
+    UnknownModel, // 404 or the provider's "model not found"
+    BadRequest,   // 400 other than the above
+    RateLimited,  // 429, ThrottlingException
+    ServerError,  // 5xx
+    Unreachable,  // connection refused, DNS
     Timeout,
     ConnectionDropped,
     Cancelled,
@@ -77,8 +77,8 @@ struct ProviderError {
 
 template <typename T> class Result {
 public:
-    Result(T value) : m_value(std::move(value)) {}                 // NOLINT(google-explicit-constructor)
-    Result(ProviderError error) : m_value(std::move(error)) {}     // NOLINT(google-explicit-constructor)
+    Result(T value) : m_value(std::move(value)) {}             // NOLINT(google-explicit-constructor)
+    Result(ProviderError error) : m_value(std::move(error)) {} // NOLINT(google-explicit-constructor)
 
     [[nodiscard]] bool ok() const { return std::holds_alternative<T>(m_value); }
     [[nodiscard]] const T& value() const { return std::get<T>(m_value); }

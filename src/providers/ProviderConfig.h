@@ -54,14 +54,14 @@ private:
 
 // Everything a provider needs to be built; fields a provider does not use are ignored.
 struct ProviderConfig {
-    std::string provider;   // "bedrock", "caii", "openai", "local"
-    std::string endpoint;   // base URL override; empty: the provider's default / environment
-    std::string region;     // bedrock
-    std::string profile;    // bedrock: AWS profile name
-    std::string apiKey;     // openai / caii token when given explicitly (never logged)
+    std::string provider; // "bedrock", "caii", "openai", "local"
+    std::string endpoint; // base URL override; empty: the provider's default / environment
+    std::string region;   // bedrock
+    std::string profile;  // bedrock: AWS profile name
+    std::string apiKey;   // openai / caii token when given explicitly (never logged)
     std::string caBundlePath;
-    std::string modelPath;  // local: a GGUF file
-    std::string modelsDir;  // local: the project's models folder, listed as choices
+    std::string modelPath; // local: a GGUF file
+    std::string modelsDir; // local: the project's models folder, listed as choices
     std::chrono::milliseconds requestTimeout{std::chrono::minutes(5)};
 };
 

@@ -29,7 +29,8 @@ Result<std::shared_ptr<Provider>> makeProvider(const ProviderConfig& config, con
     if (config.provider == "local")
         return local::LocalProvider::create(config, environment, std::move(transport));
     return ProviderError{ErrorKind::BadRequest,
-                         "unknown provider \"" + config.provider + "\" (choose local, bedrock, caii or openai)",
+                         "unknown provider \"" + config.provider +
+                             "\" (choose local, bedrock, caii or openai)",
                          std::nullopt, std::nullopt};
 }
 

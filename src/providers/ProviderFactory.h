@@ -18,8 +18,8 @@ struct ProviderDescription {
 
 // Builds the provider named in `config.provider`, or says in one line why it cannot (unknown name,
 // missing credentials, missing endpoint). The local provider is registered by the local module.
-[[nodiscard]] Result<std::shared_ptr<Provider>> makeProvider(const ProviderConfig& config,
-                                                             const Environment& environment,
-                                                             http::Transport transport = http::defaultTransport());
+[[nodiscard]] Result<std::shared_ptr<Provider>>
+makeProvider(const ProviderConfig& config, const Environment& environment,
+             http::Transport transport = http::defaultTransport());
 
 } // namespace sds::providers

@@ -44,7 +44,8 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(const http::HttpResult&
     std::tm when{};
     if (strptime(value->c_str(), "%a, %d %b %Y %H:%M:%S GMT", &when)) {
         const auto target = std::chrono::system_clock::from_time_t(timegm(&when));
-        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(target - std::chrono::system_clock::now());
+        const auto wait =
+            std::chrono::duration_cast<std::chrono::milliseconds>(target - std::chrono::system_clock::now());
         return wait.count() > 0 ? wait : std::chrono::milliseconds(0);
     }
     return std::nullopt;

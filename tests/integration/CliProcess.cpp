@@ -113,8 +113,8 @@ ProcessResult CliProcess::wait(std::chrono::seconds timeout) {
     return result;
 }
 
-ProcessResult CliProcess::run(std::vector<std::string> arguments, std::map<std::string, std::string> environment,
-                              std::chrono::seconds timeout) {
+ProcessResult CliProcess::run(std::vector<std::string> arguments,
+                              std::map<std::string, std::string> environment, std::chrono::seconds timeout) {
     CliProcess process(std::move(arguments), std::move(environment));
     process.start();
     return process.wait(timeout);

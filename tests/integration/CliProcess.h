@@ -30,7 +30,8 @@ public:
     ProcessResult wait(std::chrono::seconds timeout = std::chrono::seconds(120));
     [[nodiscard]] pid_t pid() const { return m_pid; }
 
-    static ProcessResult run(std::vector<std::string> arguments, std::map<std::string, std::string> environment,
+    static ProcessResult run(std::vector<std::string> arguments,
+                             std::map<std::string, std::string> environment,
                              std::chrono::seconds timeout = std::chrono::seconds(120));
 
 private:

@@ -1,6 +1,6 @@
 #include "CliProcess.h"
-#include "core/JsonFile.h"
 #include "core/Journal.h"
+#include "core/JsonFile.h"
 #include "standin/StandinServer.h"
 #include "testsupport/TempDir.h"
 
@@ -45,7 +45,8 @@ protected:
         EXPECT_EQ(rows.size(), count);
         std::set<std::string> questions;
         for (const auto& row : rows) {
-            ASSERT_TRUE(row.contains("Seeds") && row.contains("Prompt") && row.contains("Completion")) << row.dump();
+            ASSERT_TRUE(row.contains("Seeds") && row.contains("Prompt") && row.contains("Completion"))
+                << row.dump();
             EXPECT_FALSE(row["Prompt"].get<std::string>().empty());
             EXPECT_FALSE(row["Completion"].get<std::string>().empty());
             EXPECT_TRUE(questions.insert(row["Prompt"].get<std::string>()).second) << "repeated row";
@@ -58,9 +59,9 @@ protected:
 TEST_F(CliTest, OpenAiCompatibleProviderMakesADatasetListedInGenerations) {
     StandinServer server(StandinOptions{.bearerToken = "sk-test-token"});
     server.start();
-    const auto result = CliProcess::run({"generate", "--provider", "openai", "--endpoint", server.baseUrl() + "/v1",
-                                         "--model", "standin-model", "--size", "30", "--seed", "Flask", "--seed",
-                                         "NumPy", "--name", "OpenAI run"},
+    const auto result = CliProcess::run({"generate", "--provider", "openai", "--endpoint",
+                                         server.baseUrl() + "/v1", "--model", "standin-model", "--size", "30",
+                                         "--seed", "Flask", "--seed", "NumPy", "--name", "OpenAI run"},
                                         env({{"OPENAI_API_KEY", "sk-test-token"}}));
     ASSERT_EQ(result.exitCode, 0) << result.err;
     EXPECT_NE(result.out.find("completed"), std::string::npos);
@@ -75,7 +76,8 @@ TEST_F(CliTest, OpenAiCompatibleProviderMakesADatasetListedInGenerations) {
     EXPECT_EQ(list[0]["completed_rows"], 30);
     EXPECT_EQ(list[0]["provider"], "openai");
     EXPECT_GT(list[0]["output_tokens"].get<int>(), 0);
-    const auto metadata = readJsonFile(files[0].parent_path() / (files[0].stem().string() + ".metadata.json"));
+    const auto metadata =
+        readJsonFile(files[0].parent_path() / (files[0].stem().string() + ".metadata.json"));
     ASSERT_TRUE(metadata.ok()) << metadata.error;
     EXPECT_EQ((*metadata.json)["status"], "completed");
     EXPECT_EQ((*metadata.json)["job"]["seeds"].size(), 2U);
@@ -86,18 +88,19 @@ TEST_F(CliTest, ClouderaAiInferenceUsesCdpTokenAndJwtFile) {
     server.start();
     const auto jwt = m_project.write("jwt", R"({"access_token": "jwt-access-token"})");
     const auto result = CliProcess::run({"generate", "--provider", "caii", "--endpoint",
-                                         server.baseUrl() + "/v1/chat/completions", "--model", "standin-model",
-                                         "--size", "12", "--template", "text_to_sql"},
+                                         server.baseUrl() + "/v1/chat/completions", "--model",
+                                         "standin-model", "--size", "12", "--template", "text_to_sql"},
                                         env({{"CDP_JWT_PATH", jwt.string()}}));
     ASSERT_EQ(result.exitCode, 0) << result.err;
     ASSERT_EQ(datasets().size(), 1U);
     expectValidRows(readDataset(datasets()[0]), 12);
     const auto recorded = server.recordedRequests();
     ASSERT_FALSE(recorded.empty());
-    EXPECT_NE(recorded[0].body.find("CREATE TABLE employees"), std::string::npos) << "schema goes into the prompt";
+    EXPECT_NE(recorded[0].body.find("CREATE TABLE employees"), std::string::npos)
+        << "schema goes into the prompt";
 
-    const auto wrong = CliProcess::run({"generate", "--provider", "caii", "--endpoint", server.baseUrl() + "/v1",
-                                        "--model", "standin-model", "--size", "2"},
+    const auto wrong = CliProcess::run({"generate", "--provider", "caii", "--endpoint",
+                                        server.baseUrl() + "/v1", "--model", "standin-model", "--size", "2"},
                                        env({{"CDP_TOKEN", "wrong"}}));
     EXPECT_EQ(wrong.exitCode, 1);
     EXPECT_NE(wrong.err.find("CDP_TOKEN"), std::string::npos) << wrong.err;
@@ -105,15 +108,16 @@ TEST_F(CliTest, ClouderaAiInferenceUsesCdpTokenAndJwtFile) {
 }
 
 TEST_F(CliTest, BedrockSignsWithSigV4AgainstTheStandIn) {
-    StandinServer server(StandinOptions{.awsCredentials = {{"AKIDSTANDIN", "standin-secret"}}, .awsRegion = "us-west-2"});
+    StandinServer server(
+        StandinOptions{.awsCredentials = {{"AKIDSTANDIN", "standin-secret"}}, .awsRegion = "us-west-2"});
     server.start();
-    const auto result = CliProcess::run(
-        {"generate", "--provider", "bedrock", "--model", "anthropic.claude-3-5-sonnet-20240620-v1:0", "--size", "10",
-         "--seed", "Graphs"},
-        env({{"AWS_ACCESS_KEY_ID", "AKIDSTANDIN"},
-             {"AWS_SECRET_ACCESS_KEY", "standin-secret"},
-             {"AWS_REGION", "us-west-2"},
-             {"AWS_ENDPOINT_URL_BEDROCK_RUNTIME", server.baseUrl()}}));
+    const auto result =
+        CliProcess::run({"generate", "--provider", "bedrock", "--model",
+                         "anthropic.claude-3-5-sonnet-20240620-v1:0", "--size", "10", "--seed", "Graphs"},
+                        env({{"AWS_ACCESS_KEY_ID", "AKIDSTANDIN"},
+                             {"AWS_SECRET_ACCESS_KEY", "standin-secret"},
+                             {"AWS_REGION", "us-west-2"},
+                             {"AWS_ENDPOINT_URL_BEDROCK_RUNTIME", server.baseUrl()}}));
     ASSERT_EQ(result.exitCode, 0) << result.err;
     ASSERT_EQ(datasets().size(), 1U);
     expectValidRows(readDataset(datasets()[0]), 10);
@@ -121,12 +125,13 @@ TEST_F(CliTest, BedrockSignsWithSigV4AgainstTheStandIn) {
     ASSERT_FALSE(recorded.empty());
     EXPECT_NE(recorded[0].path.find("v1%3A0/converse"), std::string::npos) << recorded[0].path;
 
-    const auto badKey = CliProcess::run({"generate", "--provider", "bedrock", "--model",
-                                         "anthropic.claude-3-5-sonnet-20240620-v1:0", "--size", "2", "--seed", "x"},
-                                        env({{"AWS_ACCESS_KEY_ID", "AKIDSTANDIN"},
-                                             {"AWS_SECRET_ACCESS_KEY", "not-the-secret"},
-                                             {"AWS_REGION", "us-west-2"},
-                                             {"AWS_ENDPOINT_URL", server.baseUrl()}}));
+    const auto badKey =
+        CliProcess::run({"generate", "--provider", "bedrock", "--model",
+                         "anthropic.claude-3-5-sonnet-20240620-v1:0", "--size", "2", "--seed", "x"},
+                        env({{"AWS_ACCESS_KEY_ID", "AKIDSTANDIN"},
+                             {"AWS_SECRET_ACCESS_KEY", "not-the-secret"},
+                             {"AWS_REGION", "us-west-2"},
+                             {"AWS_ENDPOINT_URL", server.baseUrl()}}));
     EXPECT_EQ(badKey.exitCode, 1);
     EXPECT_EQ(badKey.err.find("not-the-secret"), std::string::npos);
     EXPECT_FALSE(badKey.errLines().empty());
@@ -146,9 +151,10 @@ TEST_F(CliTest, FaultsAreRetriedAndTheDatasetIsStillExact) {
     options.seed = 3;
     StandinServer server(options);
     server.start();
-    const auto result = CliProcess::run({"generate", "--provider", "openai", "--endpoint", server.baseUrl() + "/v1",
-                                         "--model", "standin-model", "--size", "150", "--concurrency", "32"},
-                                        env());
+    const auto result =
+        CliProcess::run({"generate", "--provider", "openai", "--endpoint", server.baseUrl() + "/v1",
+                         "--model", "standin-model", "--size", "150", "--concurrency", "32"},
+                        env());
     ASSERT_EQ(result.exitCode, 0) << result.err;
     ASSERT_EQ(datasets().size(), 1U);
     expectValidRows(readDataset(datasets()[0]), 150);
@@ -172,9 +178,12 @@ TEST_F(CliTest, BadInputGetsOneClearLineAndWritesNothing) {
         {{"generate", "--seeds-file", "/nonexistent/seeds.txt"}, "/nonexistent/seeds.txt"},
         {{"generate", "--config", badJson.string()}, badJson.string() + ":3:"},
         {{"generate", "--examples-file", examples.string()}, "element 0 needs string fields"},
-        {{"generate", "--provider", "openai", "--endpoint", url, "--model", "m", "--size", "0"}, "size must be between"},
-        {{"generate", "--provider", "openai", "--endpoint", url, "--model", "m", "--temperature", "3"}, "temperature"},
-        {{"generate", "--provider", "openai", "--endpoint", "http://127.0.0.1:1/v1", "--model", "m", "--size", "3"},
+        {{"generate", "--provider", "openai", "--endpoint", url, "--model", "m", "--size", "0"},
+         "size must be between"},
+        {{"generate", "--provider", "openai", "--endpoint", url, "--model", "m", "--temperature", "3"},
+         "temperature"},
+        {{"generate", "--provider", "openai", "--endpoint", "http://127.0.0.1:1/v1", "--model", "m", "--size",
+          "3"},
          "cannot reach"},
         {{"generate", "--provider", "openai", "--endpoint", url, "--model", "no-such-model", "--size", "3"},
          "no-such-model"},

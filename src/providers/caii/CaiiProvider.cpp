@@ -13,18 +13,20 @@ Result<TokenSource> resolveToken(const ProviderConfig& config, const Environment
         if (json.is_object() && json.contains("access_token") && json["access_token"].is_string() &&
             !json["access_token"].get<std::string>().empty())
             return TokenSource{json["access_token"].get<std::string>(), jwtPath};
-        return ProviderError{ErrorKind::MissingCredentials,
-                             "Cloudera AI Inference token file " + jwtPath +
-                                 " has no \"access_token\" string (expected JSON like {\"access_token\": \"...\"})",
-                             std::nullopt, std::nullopt};
+        return ProviderError{
+            ErrorKind::MissingCredentials,
+            "Cloudera AI Inference token file " + jwtPath +
+                " has no \"access_token\" string (expected JSON like {\"access_token\": \"...\"})",
+            std::nullopt, std::nullopt};
     }
     return ProviderError{ErrorKind::MissingCredentials,
-                         "no Cloudera AI Inference token: set CDP_TOKEN, or put {\"access_token\": ...} in " + jwtPath +
-                             ", or enter a token in Settings",
+                         "no Cloudera AI Inference token: set CDP_TOKEN, or put {\"access_token\": ...} in " +
+                             jwtPath + ", or enter a token in Settings",
                          std::nullopt, std::nullopt};
 }
 
-Result<std::shared_ptr<Provider>> CaiiProvider::create(const ProviderConfig& config, const Environment& environment,
+Result<std::shared_ptr<Provider>> CaiiProvider::create(const ProviderConfig& config,
+                                                       const Environment& environment,
                                                        http::Transport transport) {
     if (config.endpoint.empty())
         return ProviderError{ErrorKind::BadRequest,
@@ -40,7 +42,8 @@ Result<std::shared_ptr<Provider>> CaiiProvider::create(const ProviderConfig& con
     connection.credentialName = token.value().from;
     connection.caBundlePath = config.caBundlePath;
     connection.timeout = config.requestTimeout;
-    return std::shared_ptr<Provider>(std::make_shared<CaiiProvider>(std::move(connection), std::move(transport)));
+    return std::shared_ptr<Provider>(
+        std::make_shared<CaiiProvider>(std::move(connection), std::move(transport)));
 }
 
 CaiiProvider::CaiiProvider(openai::Connection connection, http::Transport transport)

@@ -21,7 +21,8 @@ struct TokenSource {
 class CaiiProvider final : public Provider {
 public:
     // Fails with MissingCredentials or BadRequest (no endpoint) before any request is sent.
-    static Result<std::shared_ptr<Provider>> create(const ProviderConfig& config, const Environment& environment,
+    static Result<std::shared_ptr<Provider>> create(const ProviderConfig& config,
+                                                    const Environment& environment,
                                                     http::Transport transport = http::defaultTransport());
 
     [[nodiscard]] std::string name() const override { return "caii"; }

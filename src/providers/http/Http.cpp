@@ -59,7 +59,8 @@ size_t appendHeader(char* data, size_t size, size_t count, void* userData) {
     }
     const auto colon = line.find(':');
     if (colon != std::string_view::npos)
-        headers->emplace_back(toLower(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
+        headers->emplace_back(toLower(trim(line.substr(0, colon))),
+                              std::string(trim(line.substr(colon + 1))));
     return size * count;
 }
 
@@ -182,7 +183,8 @@ Headers redactedHeaders(const Headers& headers) {
 }
 
 std::string UrlParts::hostHeader() const {
-    const bool defaultPort = !port || (scheme == "https" && *port == 443) || (scheme == "http" && *port == 80);
+    const bool defaultPort =
+        !port || (scheme == "https" && *port == 443) || (scheme == "http" && *port == 80);
     return defaultPort ? host : host + ":" + std::to_string(*port);
 }
 

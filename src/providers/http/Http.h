@@ -56,8 +56,8 @@ struct UrlParts {
     std::string scheme;
     std::string host; // without port
     std::optional<int> port;
-    std::string path; // starts with '/'
-    std::string query; // without '?'
+    std::string path;                             // starts with '/'
+    std::string query;                            // without '?'
     [[nodiscard]] std::string hostHeader() const; // host[:port] as sent in the Host header
 };
 [[nodiscard]] std::optional<UrlParts> parseUrl(std::string_view url);

@@ -5,7 +5,8 @@
 
 namespace sds::providers::local {
 
-Result<std::shared_ptr<Provider>> LocalProvider::create(const ProviderConfig& config, const Environment& environment,
+Result<std::shared_ptr<Provider>> LocalProvider::create(const ProviderConfig& config,
+                                                        const Environment& environment,
                                                         http::Transport transport) {
     auto manifest = loadManifest(environment);
     if (!manifest.ok())
@@ -13,24 +14,28 @@ Result<std::shared_ptr<Provider>> LocalProvider::create(const ProviderConfig& co
     LocalServerOptions options;
     options.python = manifest.value().python;
     options.serverScript = manifest.value().serverScript;
-    options.model = config.modelPath.empty() ? manifest.value().model : std::filesystem::path(config.modelPath);
+    options.model =
+        config.modelPath.empty() ? manifest.value().model : std::filesystem::path(config.modelPath);
     std::error_code ec;
     if (!std::filesystem::is_regular_file(options.model, ec))
-        return ProviderError{ErrorKind::UnknownModel,
-                             "the local model file " + options.model.string() +
-                                 " does not exist: run scripts/setup.sh to install the default model, or choose a "
-                                 "GGUF file with --model PATH.gguf",
-                             std::nullopt, std::nullopt};
+        return ProviderError{
+            ErrorKind::UnknownModel,
+            "the local model file " + options.model.string() +
+                " does not exist: run scripts/setup.sh to install the default model, or choose a "
+                "GGUF file with --model PATH.gguf",
+            std::nullopt, std::nullopt};
     if (options.model.extension() != ".gguf")
         return ProviderError{ErrorKind::UnknownModel,
-                             "the local model " + options.model.string() + " is not a .gguf file", std::nullopt,
-                             std::nullopt};
-    options.logFile = cacheDir(environment) / "local-runtime" / ("server-" + std::to_string(::getpid()) + ".log");
+                             "the local model " + options.model.string() + " is not a .gguf file",
+                             std::nullopt, std::nullopt};
+    options.logFile =
+        cacheDir(environment) / "local-runtime" / ("server-" + std::to_string(::getpid()) + ".log");
     return std::shared_ptr<Provider>(
         std::make_shared<LocalProvider>(std::move(options), config.modelsDir, std::move(transport)));
 }
 
-LocalProvider::LocalProvider(LocalServerOptions options, std::filesystem::path modelsDir, http::Transport transport)
+LocalProvider::LocalProvider(LocalServerOptions options, std::filesystem::path modelsDir,
+                             http::Transport transport)
     : m_options(std::move(options)), m_modelsDir(std::move(modelsDir)), m_transport(std::move(transport)) {}
 
 std::optional<ProviderError> LocalProvider::ensureStarted(const CancellationToken& cancel) {

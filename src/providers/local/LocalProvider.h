@@ -17,7 +17,8 @@ namespace sds::providers::local {
 class LocalProvider final : public Provider {
 public:
     // Fails before starting anything when the runtime or the model is not installed.
-    static Result<std::shared_ptr<Provider>> create(const ProviderConfig& config, const Environment& environment,
+    static Result<std::shared_ptr<Provider>> create(const ProviderConfig& config,
+                                                    const Environment& environment,
                                                     http::Transport transport = http::defaultTransport());
 
     LocalProvider(LocalServerOptions options, std::filesystem::path modelsDir, http::Transport transport);

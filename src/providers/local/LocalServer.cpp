@@ -49,12 +49,14 @@ Result<RuntimeManifest> loadManifest(const Environment& environment) {
     const auto text = environment.readFile(path.string());
     if (!text)
         return ProviderError{ErrorKind::MissingCredentials,
-                             "the embedded model runtime is not installed (no " + path.string() + "): " + kInstallHint,
+                             "the embedded model runtime is not installed (no " + path.string() +
+                                 "): " + kInstallHint,
                              std::nullopt, std::nullopt};
     const auto json = nlohmann::json::parse(*text, nullptr, false);
     if (json.is_discarded() || !json.is_object())
         return ProviderError{ErrorKind::MissingCredentials,
-                             path.string() + " is not valid JSON: " + kInstallHint, std::nullopt, std::nullopt};
+                             path.string() + " is not valid JSON: " + kInstallHint, std::nullopt,
+                             std::nullopt};
     RuntimeManifest manifest;
     manifest.python = json.value("python", std::string());
     manifest.serverScript = json.value("server_script", std::string());
@@ -129,33 +131,43 @@ std::optional<ProviderError> LocalServer::start(const CancellationToken& cancel)
     std::error_code ec;
     if (!std::filesystem::is_regular_file(m_options.model, ec))
         return ProviderError{ErrorKind::UnknownModel,
-                "the local model file " + m_options.model.string() + " does not exist: " + kInstallHint +
-                    ", or choose another GGUF file (--model PATH.gguf)",
-                std::nullopt, std::nullopt};
+                             "the local model file " + m_options.model.string() + " does not exist: " +
+                                 kInstallHint + ", or choose another GGUF file (--model PATH.gguf)",
+                             std::nullopt, std::nullopt};
     const pid_t parent = ::getpid();
     for (int attempt = 0; attempt < 3; ++attempt) {
         m_port = m_options.port > 0 ? m_options.port : findFreePort();
         const std::vector<std::string> arguments = {
             m_options.python.string(),
             m_options.serverScript.string(),
-            "--model", m_options.model.string(),
-            "--host", "127.0.0.1",
-            "--port", std::to_string(m_port),
-            "--ctx", std::to_string(m_options.contextSize),
-            "--parallel", std::to_string(m_options.parallelSlots),
-            "--threads", std::to_string(m_options.threads),
-            "--parent-pid", std::to_string(parent),
+            "--model",
+            m_options.model.string(),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            std::to_string(m_port),
+            "--ctx",
+            std::to_string(m_options.contextSize),
+            "--parallel",
+            std::to_string(m_options.parallelSlots),
+            "--threads",
+            std::to_string(m_options.threads),
+            "--parent-pid",
+            std::to_string(parent),
         };
         std::vector<char*> argv;
         for (const auto& argument : arguments)
-            argv.push_back(const_cast<char*>(argument.c_str())); // NOLINT(cppcoreguidelines-pro-type-const-cast)
+            argv.push_back(
+                const_cast<char*>(argument.c_str())); // NOLINT(cppcoreguidelines-pro-type-const-cast)
         argv.push_back(nullptr);
-        const std::string logFile = m_options.logFile.empty() ? std::string("/dev/null") : m_options.logFile.string();
+        const std::string logFile =
+            m_options.logFile.empty() ? std::string("/dev/null") : m_options.logFile.string();
 
         const pid_t child = ::fork();
         if (child < 0)
-            return ProviderError{ErrorKind::Other, std::string("cannot start the local model server: ") + std::strerror(errno),
-                    std::nullopt, std::nullopt};
+            return ProviderError{ErrorKind::Other,
+                                 std::string("cannot start the local model server: ") + std::strerror(errno),
+                                 std::nullopt, std::nullopt};
         if (child == 0) {
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             if (::getppid() != parent)
@@ -195,15 +207,16 @@ std::optional<ProviderError> LocalServer::start(const CancellationToken& cancel)
                 const std::string last = lastLogLines();
                 const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
                 if (code == 3)
-                    return ProviderError{ErrorKind::UnknownModel, "the local model server cannot load " + m_options.model.string() +
-                                                         (last.empty() ? "" : ": " + last),
-                            std::nullopt, std::nullopt};
+                    return ProviderError{ErrorKind::UnknownModel,
+                                         "the local model server cannot load " + m_options.model.string() +
+                                             (last.empty() ? "" : ": " + last),
+                                         std::nullopt, std::nullopt};
                 if (last.find("port") != std::string::npos && m_options.port == 0)
                     break; // someone took the port in between: try another
                 return ProviderError{ErrorKind::Unreachable,
-                        "the local model server exited at start (code " + std::to_string(code) + ")" +
-                            (last.empty() ? "" : ": " + last),
-                        std::nullopt, std::nullopt};
+                                     "the local model server exited at start (code " + std::to_string(code) +
+                                         ")" + (last.empty() ? "" : ": " + last),
+                                     std::nullopt, std::nullopt};
             }
             http::HttpRequest health;
             health.url = "http://127.0.0.1:" + std::to_string(m_port) + "/health";
@@ -215,15 +228,17 @@ std::optional<ProviderError> LocalServer::start(const CancellationToken& cancel)
         }
         if (m_pid > 0) {
             stop();
-            return ProviderError{ErrorKind::Timeout,
-                    "the local model server did not become ready within " +
-                        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(m_options.startTimeout).count()) +
-                        " s",
-                    std::nullopt, std::nullopt};
+            return ProviderError{
+                ErrorKind::Timeout,
+                "the local model server did not become ready within " +
+                    std::to_string(
+                        std::chrono::duration_cast<std::chrono::seconds>(m_options.startTimeout).count()) +
+                    " s",
+                std::nullopt, std::nullopt};
         }
     }
-    return ProviderError{ErrorKind::Unreachable, "no free port for the local model server on 127.0.0.1", std::nullopt,
-            std::nullopt};
+    return ProviderError{ErrorKind::Unreachable, "no free port for the local model server on 127.0.0.1",
+                         std::nullopt, std::nullopt};
 }
 
 void LocalServer::stop() {

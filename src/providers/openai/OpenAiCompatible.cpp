@@ -7,9 +7,12 @@ namespace {
 
 std::string roleName(ChatMessage::Role role) {
     switch (role) {
-    case ChatMessage::Role::System: return "system";
-    case ChatMessage::Role::Assistant: return "assistant";
-    case ChatMessage::Role::User: return "user";
+    case ChatMessage::Role::System:
+        return "system";
+    case ChatMessage::Role::Assistant:
+        return "assistant";
+    case ChatMessage::Role::User:
+        return "user";
     }
     return "user";
 }
@@ -38,7 +41,8 @@ std::string normalizeBaseUrl(std::string url) {
     while (!url.empty() && url.back() == '/')
         url.pop_back();
     for (const std::string suffix : {"/chat/completions", "/completions"}) {
-        if (url.size() >= suffix.size() && url.compare(url.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        if (url.size() >= suffix.size() &&
+            url.compare(url.size() - suffix.size(), suffix.size(), suffix) == 0) {
             url.erase(url.size() - suffix.size());
             break;
         }
@@ -64,12 +68,14 @@ nlohmann::json buildChatBody(const ChatRequest& request, bool sendTopK) {
     if (request.jsonSchema) {
         body["response_format"] = {
             {"type", "json_schema"},
-            {"json_schema", {{"name", request.schemaName}, {"schema", *request.jsonSchema}, {"strict", true}}}};
+            {"json_schema",
+             {{"name", request.schemaName}, {"schema", *request.jsonSchema}, {"strict", true}}}};
     }
     return body;
 }
 
-ProviderError httpError(const http::HttpResult& result, const Connection& connection, const std::string& model) {
+ProviderError httpError(const http::HttpResult& result, const Connection& connection,
+                        const std::string& model) {
     ProviderError error;
     error.httpStatus = result.status;
     const int status = result.status.value_or(0);
@@ -77,19 +83,21 @@ ProviderError httpError(const http::HttpResult& result, const Connection& connec
     const std::string where = connection.serviceName + " " + connection.baseUrl;
     if (status == 401) {
         error.kind = ErrorKind::Unauthorized;
-        error.message = connection.credentialName.empty()
-                            ? where + " requires an API key (HTTP 401): " + detail
-                            : where + " rejected the key from " + connection.credentialName + " (HTTP 401): " + detail;
+        error.message =
+            connection.credentialName.empty()
+                ? where + " requires an API key (HTTP 401): " + detail
+                : where + " rejected the key from " + connection.credentialName + " (HTTP 401): " + detail;
     } else if (status == 403) {
         error.kind = ErrorKind::Forbidden;
-        error.message = where + " refused access" +
-                        (connection.credentialName.empty() ? "" : " for the key from " + connection.credentialName) +
-                        " (HTTP 403): " + detail;
+        error.message =
+            where + " refused access" +
+            (connection.credentialName.empty() ? "" : " for the key from " + connection.credentialName) +
+            " (HTTP 403): " + detail;
     } else if (status == 404 || detail.find("model_not_found") != std::string::npos ||
                (status == 400 && detail.find("does not exist") != std::string::npos)) {
         error.kind = ErrorKind::UnknownModel;
-        error.message = "model \"" + model + "\" is not served by " + where + " (HTTP " + std::to_string(status) +
-                        "): " + detail;
+        error.message = "model \"" + model + "\" is not served by " + where + " (HTTP " +
+                        std::to_string(status) + "): " + detail;
     } else if (status == 429) {
         error.kind = ErrorKind::RateLimited;
         error.message = where + " is rate limiting (HTTP 429): " + detail;
@@ -114,7 +122,8 @@ ChatResult parseChatResponse(const http::HttpResult& result, const Connection& c
     const auto json = nlohmann::json::parse(result.body, nullptr, false);
     const auto malformed = [&](const std::string& why) {
         return ProviderError{ErrorKind::MalformedResponse,
-                             connection.serviceName + " " + connection.baseUrl + " sent an answer that " + why,
+                             connection.serviceName + " " + connection.baseUrl + " sent an answer that " +
+                                 why,
                              result.status, std::nullopt};
     };
     if (json.is_discarded() || !json.is_object())

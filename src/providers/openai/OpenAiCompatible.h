@@ -35,8 +35,9 @@ public:
     OpenAiCompatibleClient(Connection connection, http::Transport transport);
 
     [[nodiscard]] ChatResult chat(const ChatRequest& request, const CancellationToken& cancel) const;
-    [[nodiscard]] ModelListResult listModels(const CancellationToken& cancel,
-                                             std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+    [[nodiscard]] ModelListResult
+    listModels(const CancellationToken& cancel,
+               std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
     [[nodiscard]] const Connection& connection() const { return m_connection; }
 
 private:

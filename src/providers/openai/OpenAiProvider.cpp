@@ -6,8 +6,9 @@ namespace {
 Connection connectionFor(const ProviderConfig& config, const Environment& environment) {
     Connection connection;
     connection.serviceName = "OpenAI-compatible endpoint";
-    connection.baseUrl = !config.endpoint.empty() ? config.endpoint
-                                                  : environment.get("OPENAI_BASE_URL").value_or("https://api.openai.com/v1");
+    connection.baseUrl = !config.endpoint.empty()
+                             ? config.endpoint
+                             : environment.get("OPENAI_BASE_URL").value_or("https://api.openai.com/v1");
     if (!config.apiKey.empty()) {
         connection.bearerToken = config.apiKey;
         connection.credentialName = "the configured API key";

@@ -36,7 +36,8 @@ providers::ChatResponse ScriptedProvider::answer(const providers::ChatRequest& r
     return response;
 }
 
-providers::ChatResult ScriptedProvider::chat(const providers::ChatRequest& request, const CancellationToken& cancel) {
+providers::ChatResult ScriptedProvider::chat(const providers::ChatRequest& request,
+                                             const CancellationToken& cancel) {
     const int call = m_calls.fetch_add(1);
     const int inFlight = m_inFlight.fetch_add(1) + 1;
     int seen = m_maxInFlight.load();
@@ -51,7 +52,8 @@ providers::ChatResult ScriptedProvider::chat(const providers::ChatRequest& reque
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     m_inFlight.fetch_sub(1);
     if (cancel.isCancelled())
-        return providers::ProviderError{providers::ErrorKind::Cancelled, "cancelled", std::nullopt, std::nullopt};
+        return providers::ProviderError{providers::ErrorKind::Cancelled, "cancelled", std::nullopt,
+                                        std::nullopt};
     if (m_script)
         if (auto scripted = m_script(call, request))
             return *scripted;

@@ -14,7 +14,8 @@ namespace sds::testing {
 class MockProvider : public providers::Provider {
 public:
     MOCK_METHOD(std::string, name, (), (const, override));
-    MOCK_METHOD(providers::ChatResult, chat, (const providers::ChatRequest&, const CancellationToken&), (override));
+    MOCK_METHOD(providers::ChatResult, chat, (const providers::ChatRequest&, const CancellationToken&),
+                (override));
     MOCK_METHOD(providers::ModelListResult, listModels, (const CancellationToken&), (override));
     MOCK_METHOD(std::string, defaultModel, (), (const, override));
 };
@@ -24,7 +25,8 @@ public:
 // the n-th call (0-based). Thread-safe; records the largest number of calls in flight at once.
 class ScriptedProvider : public providers::Provider {
 public:
-    using Script = std::function<std::optional<providers::ChatResult>(int call, const providers::ChatRequest&)>;
+    using Script =
+        std::function<std::optional<providers::ChatResult>(int call, const providers::ChatRequest&)>;
 
     explicit ScriptedProvider(Script script = {}, std::chrono::milliseconds latency = {});
 

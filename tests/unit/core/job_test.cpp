@@ -17,7 +17,8 @@ JobSpec validJob() {
 TEST(Job, RoundTripsThroughJson) {
     JobSpec job = validJob();
     job.displayName = "My run";
-    job.provider = {"bedrock", "anthropic.claude-3-5-sonnet-20240620-v1:0", "http://127.0.0.1:1", "us-west-2", "dev", ""};
+    job.provider = {
+        "bedrock", "anthropic.claude-3-5-sonnet-20240620-v1:0", "http://127.0.0.1:1", "us-west-2", "dev", ""};
     job.examples = {{"q", "s"}};
     job.databaseSchema = "CREATE TABLE t(x);";
     job.parameters = {0.3, 0.9, 40, 1000};
@@ -48,8 +49,8 @@ TEST(Job, WrongTypeNamesFileAndField) {
 }
 
 TEST(Job, SecretsAreRefusedInJobFiles) {
-    const auto parsed =
-        jobFromJson(nlohmann::json::parse(R"({"provider": {"name": "openai", "api_key": "sk-123"}})"), "j.json");
+    const auto parsed = jobFromJson(
+        nlohmann::json::parse(R"({"provider": {"name": "openai", "api_key": "sk-123"}})"), "j.json");
     EXPECT_FALSE(parsed.job);
     EXPECT_NE(parsed.error.find("provider.api_key"), std::string::npos);
     EXPECT_EQ(parsed.error.find("sk-123"), std::string::npos);

@@ -51,9 +51,10 @@ TEST(RowsSchema, BoundsItemsOnlyWhenAsked) {
 }
 
 TEST(ExtractJson, FromCodeFenceWithLeadingProseAndTrailingCommas) {
-    const std::string text = "Sure! Here are your items:\n\n```json\n{\"items\": [\n  {\"question\": \"Q1\", "
-                             "\"solution\": \"S1\"},\n  {\"question\": \"Q2\", \"solution\": \"S2\",},\n]}\n```\nHope "
-                             "this helps.";
+    const std::string text =
+        "Sure! Here are your items:\n\n```json\n{\"items\": [\n  {\"question\": \"Q1\", "
+        "\"solution\": \"S1\"},\n  {\"question\": \"Q2\", \"solution\": \"S2\",},\n]}\n```\nHope "
+        "this helps.";
     const auto parsed = parseItems(text);
     ASSERT_TRUE(parsed.error.empty()) << parsed.error;
     ASSERT_EQ(parsed.items.size(), 2U);
@@ -68,7 +69,8 @@ TEST(ExtractJson, BareArrayAfterProse) {
 }
 
 TEST(ExtractJson, BracesInsideStringsDoNotConfuseTheScanner) {
-    const auto parsed = parseItems(R"(x {"items": [{"question": "What does {} mean?", "solution": "a \"dict\" }"}]})");
+    const auto parsed =
+        parseItems(R"(x {"items": [{"question": "What does {} mean?", "solution": "a \"dict\" }"}]})");
     ASSERT_EQ(parsed.items.size(), 1U);
     EXPECT_EQ(parsed.items[0].question, "What does {} mean?");
 }

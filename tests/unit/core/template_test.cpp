@@ -1,10 +1,10 @@
 #include "core/Project.h"
 #include "core/Template.h"
+#include "testsupport/TempDir.h"
 
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
-#include "testsupport/TempDir.h"
 
 namespace sds {
 namespace {
@@ -52,13 +52,15 @@ TEST(TemplateRegistry, WrongFieldTypeNamesTheField) {
     TemplateRegistry registry;
     registry.loadFolder(dir.path());
     ASSERT_EQ(registry.errors().size(), 1U);
-    EXPECT_NE(registry.errors()[0].find("\"seeds\" must be an array"), std::string::npos) << registry.errors()[0];
+    EXPECT_NE(registry.errors()[0].find("\"seeds\" must be an array"), std::string::npos)
+        << registry.errors()[0];
     EXPECT_NE(registry.errors()[0].find("typed.json"), std::string::npos);
 }
 
 TEST(TemplateRegistry, ProjectTemplateAppearsAndOverridesBuiltinWithSameId) {
     TempDir project;
-    project.write("templates/mine.json", R"({"name": "Mine", "prompt": "Write a haiku", "seeds": ["Poems", "Haikus"]})");
+    project.write("templates/mine.json",
+                  R"({"name": "Mine", "prompt": "Write a haiku", "seeds": ["Poems", "Haikus"]})");
     project.write("templates/custom.json", R"({"name": "My Custom", "prompt": "x"})");
     const auto registry = Project(project.path()).loadTemplates();
     ASSERT_NE(registry.find("mine"), nullptr);

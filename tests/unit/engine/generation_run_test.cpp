@@ -74,7 +74,8 @@ TEST(GenerationRun, FillsConcurrencyEvenWithOneSeed) {
     TempDir dir;
     Journal journal(dir / "journal.jsonl");
     ASSERT_EQ(journal.open(), "");
-    auto provider = std::make_shared<ScriptedProvider>(ScriptedProvider::Script{}, std::chrono::milliseconds(50));
+    auto provider =
+        std::make_shared<ScriptedProvider>(ScriptedProvider::Script{}, std::chrono::milliseconds(50));
     GenerationRun run(jobWith(200, {"Only seed"}, 5, 32), provider, journal, fastOptions());
     const auto outcome = run.run(CancellationToken{});
     EXPECT_EQ(outcome.status, RunStatus::Completed);
@@ -86,11 +87,12 @@ TEST(GenerationRun, DuplicatesAreDroppedCountedAndReplaced) {
     Journal journal(dir / "journal.jsonl");
     ASSERT_EQ(journal.open(), "");
     // Every odd call repeats the answer of call 0.
-    auto provider = std::make_shared<ScriptedProvider>([](int call, const ChatRequest& request) -> std::optional<ChatResult> {
-        if (call % 2 == 1)
-            return ChatResult(ScriptedProvider::answer(request, 0));
-        return std::nullopt;
-    });
+    auto provider = std::make_shared<ScriptedProvider>(
+        [](int call, const ChatRequest& request) -> std::optional<ChatResult> {
+            if (call % 2 == 1)
+                return ChatResult(ScriptedProvider::answer(request, 0));
+            return std::nullopt;
+        });
     GenerationRun run(jobWith(20, {"S"}, 5, 1), provider, journal, fastOptions());
     const auto outcome = run.run(CancellationToken{});
     EXPECT_EQ(outcome.status, RunStatus::Completed) << outcome.error;
@@ -105,12 +107,13 @@ TEST(GenerationRun, ItemsMissingAFieldAreReaskedNotKept) {
     TempDir dir;
     Journal journal(dir / "journal.jsonl");
     ASSERT_EQ(journal.open(), "");
-    auto provider = std::make_shared<ScriptedProvider>([](int call, const ChatRequest& request) -> std::optional<ChatResult> {
-        auto response = ScriptedProvider::answer(request, call);
-        (*response.structured)["items"][0].erase("solution");
-        response.text = response.structured->dump();
-        return ChatResult(response);
-    });
+    auto provider = std::make_shared<ScriptedProvider>(
+        [](int call, const ChatRequest& request) -> std::optional<ChatResult> {
+            auto response = ScriptedProvider::answer(request, call);
+            (*response.structured)["items"][0].erase("solution");
+            response.text = response.structured->dump();
+            return ChatResult(response);
+        });
     GenerationRun run(jobWith(6, {"S"}, 3, 1), provider, journal, fastOptions());
     const auto outcome = run.run(CancellationToken{});
     EXPECT_EQ(outcome.status, RunStatus::Completed) << outcome.error;
@@ -124,12 +127,13 @@ TEST(GenerationRun, FreeTextAnswersAreParsedWhenStructuredOutputIsMissing) {
     TempDir dir;
     Journal journal(dir / "journal.jsonl");
     ASSERT_EQ(journal.open(), "");
-    auto provider = std::make_shared<ScriptedProvider>([](int call, const ChatRequest& request) -> std::optional<ChatResult> {
-        auto response = ScriptedProvider::answer(request, call);
-        response.text = "Here you go:\n```json\n" + response.structured->dump(2) + "\n```\n";
-        response.structured.reset();
-        return ChatResult(response);
-    });
+    auto provider = std::make_shared<ScriptedProvider>(
+        [](int call, const ChatRequest& request) -> std::optional<ChatResult> {
+            auto response = ScriptedProvider::answer(request, call);
+            response.text = "Here you go:\n```json\n" + response.structured->dump(2) + "\n```\n";
+            response.structured.reset();
+            return ChatResult(response);
+        });
     GenerationRun run(jobWith(4, {"S"}, 2, 2), provider, journal, fastOptions());
     const auto outcome = run.run(CancellationToken{});
     EXPECT_EQ(outcome.status, RunStatus::Completed) << outcome.error;
@@ -140,13 +144,15 @@ TEST(GenerationRun, RetriesRateLimitsAndServerErrorsThenSucceeds) {
     TempDir dir;
     Journal journal(dir / "journal.jsonl");
     ASSERT_EQ(journal.open(), "");
-    auto provider = std::make_shared<ScriptedProvider>([](int call, const ChatRequest&) -> std::optional<ChatResult> {
-        if (call < 3)
-            return ChatResult(ProviderError{ErrorKind::RateLimited, "429", 429, std::chrono::milliseconds(1)});
-        if (call < 5)
-            return ChatResult(ProviderError{ErrorKind::ServerError, "503", 503, std::nullopt});
-        return std::nullopt;
-    });
+    auto provider =
+        std::make_shared<ScriptedProvider>([](int call, const ChatRequest&) -> std::optional<ChatResult> {
+            if (call < 3)
+                return ChatResult(
+                    ProviderError{ErrorKind::RateLimited, "429", 429, std::chrono::milliseconds(1)});
+            if (call < 5)
+                return ChatResult(ProviderError{ErrorKind::ServerError, "503", 503, std::nullopt});
+            return std::nullopt;
+        });
     GenerationRun run(jobWith(5, {"S"}, 5, 1), provider, journal, fastOptions());
     const auto outcome = run.run(CancellationToken{});
     EXPECT_EQ(outcome.status, RunStatus::Completed) << outcome.error;
@@ -158,11 +164,13 @@ TEST(GenerationRun, GivesUpAfterBoundedRetriesAndReportsPartial) {
     TempDir dir;
     Journal journal(dir / "journal.jsonl");
     ASSERT_EQ(journal.open(), "");
-    auto provider = std::make_shared<ScriptedProvider>([](int, const ChatRequest& request) -> std::optional<ChatResult> {
-        if (ScriptedProvider::requestedTopic(request) == "Broken")
-            return ChatResult(ProviderError{ErrorKind::ServerError, "endpoint failed (HTTP 500)", 500, std::nullopt});
-        return std::nullopt;
-    });
+    auto provider =
+        std::make_shared<ScriptedProvider>([](int, const ChatRequest& request) -> std::optional<ChatResult> {
+            if (ScriptedProvider::requestedTopic(request) == "Broken")
+                return ChatResult(
+                    ProviderError{ErrorKind::ServerError, "endpoint failed (HTTP 500)", 500, std::nullopt});
+            return std::nullopt;
+        });
     auto options = fastOptions();
     options.maxAttemptsPerRequest = 3;
     GenerationRun run(jobWith(10, {"Good", "Broken"}, 5, 2), provider, journal, options);
@@ -177,10 +185,12 @@ TEST(GenerationRun, NonRetryableErrorFailsFastWithItsMessage) {
     TempDir dir;
     Journal journal(dir / "journal.jsonl");
     ASSERT_EQ(journal.open(), "");
-    auto provider = std::make_shared<ScriptedProvider>([](int, const ChatRequest&) -> std::optional<ChatResult> {
-        return ChatResult(ProviderError{ErrorKind::Unauthorized, "endpoint rejected the key from OPENAI_API_KEY (HTTP 401)",
-                                        401, std::nullopt});
-    });
+    auto provider =
+        std::make_shared<ScriptedProvider>([](int, const ChatRequest&) -> std::optional<ChatResult> {
+            return ChatResult(ProviderError{ErrorKind::Unauthorized,
+                                            "endpoint rejected the key from OPENAI_API_KEY (HTTP 401)", 401,
+                                            std::nullopt});
+        });
     GenerationRun run(jobWith(100, {"A", "B"}, 5, 8), provider, journal, fastOptions());
     const auto outcome = run.run(CancellationToken{});
     EXPECT_EQ(outcome.status, RunStatus::Failed);
@@ -192,7 +202,8 @@ TEST(GenerationRun, CancelStopsWithinASecondAndKeepsRows) {
     TempDir dir;
     Journal journal(dir / "journal.jsonl");
     ASSERT_EQ(journal.open(), "");
-    auto provider = std::make_shared<ScriptedProvider>(ScriptedProvider::Script{}, std::chrono::milliseconds(100));
+    auto provider =
+        std::make_shared<ScriptedProvider>(ScriptedProvider::Script{}, std::chrono::milliseconds(100));
     GenerationRun run(jobWith(10000, {"A", "B"}, 5, 8), provider, journal, fastOptions());
     CancellationToken cancel;
     std::thread canceller([&] {
@@ -201,7 +212,8 @@ TEST(GenerationRun, CancelStopsWithinASecondAndKeepsRows) {
     });
     const auto before = std::chrono::steady_clock::now();
     const auto outcome = run.run(cancel);
-    const auto stoppedAfterCancel = std::chrono::steady_clock::now() - before - std::chrono::milliseconds(450);
+    const auto stoppedAfterCancel =
+        std::chrono::steady_clock::now() - before - std::chrono::milliseconds(450);
     canceller.join();
     EXPECT_EQ(outcome.status, RunStatus::Cancelled);
     EXPECT_LT(stoppedAfterCancel, std::chrono::seconds(1));
@@ -246,11 +258,13 @@ TEST(GenerationRun, RateLimitsLowerTheConcurrencyLimit) {
     TempDir dir;
     Journal journal(dir / "journal.jsonl");
     ASSERT_EQ(journal.open(), "");
-    auto provider = std::make_shared<ScriptedProvider>([](int call, const ChatRequest&) -> std::optional<ChatResult> {
-        if (call < 40)
-            return ChatResult(ProviderError{ErrorKind::RateLimited, "429", 429, std::nullopt});
-        return std::nullopt;
-    }, std::chrono::milliseconds(5));
+    auto provider = std::make_shared<ScriptedProvider>(
+        [](int call, const ChatRequest&) -> std::optional<ChatResult> {
+            if (call < 40)
+                return ChatResult(ProviderError{ErrorKind::RateLimited, "429", 429, std::nullopt});
+            return std::nullopt;
+        },
+        std::chrono::milliseconds(5));
     int lowestLimit = 1000;
     GenerationRun run(jobWith(50, {"A"}, 5, 32), provider, journal, fastOptions());
     run.onProgress([&](const Progress& p) { lowestLimit = std::min(lowestLimit, p.concurrencyLimit); });

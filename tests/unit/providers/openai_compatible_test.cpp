@@ -17,7 +17,8 @@ http::HttpResult response(int status, std::string body, http::Headers headers = 
 
 struct Recorder {
     std::vector<http::HttpRequest> requests;
-    http::HttpResult next = response(200, R"({"choices":[{"message":{"content":"{\"items\":[]}"},"finish_reason":"stop"}],
+    http::HttpResult next =
+        response(200, R"({"choices":[{"message":{"content":"{\"items\":[]}"},"finish_reason":"stop"}],
                                              "usage":{"prompt_tokens":11,"completion_tokens":7}})");
     http::Transport transport() {
         return [this](const http::HttpRequest& request, const CancellationToken&) {
@@ -92,7 +93,8 @@ TEST(OpenAiProvider, ErrorsNameWhatFailedWithoutTheSecret) {
     EXPECT_NE(result.error().message.find("OPENAI_API_KEY"), std::string::npos);
     EXPECT_EQ(result.error().message.find("sk-secret"), std::string::npos);
 
-    recorder.next = response(404, R"({"error":{"message":"The model `m` does not exist","code":"model_not_found"}})");
+    recorder.next =
+        response(404, R"({"error":{"message":"The model `m` does not exist","code":"model_not_found"}})");
     result = provider.chat(sampleRequest(), CancellationToken{});
     EXPECT_EQ(result.error().kind, ErrorKind::UnknownModel);
     EXPECT_NE(result.error().message.find("\"m\""), std::string::npos);
@@ -179,15 +181,16 @@ TEST(TransportErrors, RetryAfterAsHttpDate) {
 }
 
 TEST(HttpRedaction, SecretsAreHiddenInLoggedHeaders) {
-    const auto redacted = http::redactedHeaders({{"Authorization", "Bearer x"}, {"X-Amz-Security-Token", "y"},
-                                                 {"Content-Type", "application/json"}});
+    const auto redacted = http::redactedHeaders(
+        {{"Authorization", "Bearer x"}, {"X-Amz-Security-Token", "y"}, {"Content-Type", "application/json"}});
     EXPECT_EQ(redacted[0].second, "[redacted]");
     EXPECT_EQ(redacted[1].second, "[redacted]");
     EXPECT_EQ(redacted[2].second, "application/json");
 }
 
 TEST(Url, ParsedIntoParts) {
-    const auto url = http::parseUrl("https://bedrock-runtime.us-east-1.amazonaws.com:8443/model/a%3A0/converse?x=1");
+    const auto url =
+        http::parseUrl("https://bedrock-runtime.us-east-1.amazonaws.com:8443/model/a%3A0/converse?x=1");
     ASSERT_TRUE(url);
     EXPECT_EQ(url->host, "bedrock-runtime.us-east-1.amazonaws.com");
     EXPECT_EQ(*url->port, 8443);
