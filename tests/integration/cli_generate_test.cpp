@@ -5,6 +5,7 @@
 #include "testsupport/TempDir.h"
 
 #include <csignal>
+#include <functional>
 #include <gtest/gtest.h>
 #include <set>
 #include <thread>
@@ -14,6 +15,12 @@ namespace {
 
 using standin::StandinOptions;
 using standin::StandinServer;
+
+StandinOptions options(const std::function<void(StandinOptions&)>& change) {
+    StandinOptions result;
+    change(result);
+    return result;
+}
 
 class CliTest : public ::testing::Test {
 protected:
@@ -57,7 +64,7 @@ protected:
 };
 
 TEST_F(CliTest, OpenAiCompatibleProviderMakesADatasetListedInGenerations) {
-    StandinServer server(StandinOptions{.bearerToken = "sk-test-token"});
+    StandinServer server(options([&](StandinOptions& o) { o.bearerToken = "sk-test-token"; }));
     server.start();
     const auto result = CliProcess::run({"generate", "--provider", "openai", "--endpoint",
                                          server.baseUrl() + "/v1", "--model", "standin-model", "--size", "30",
@@ -84,7 +91,7 @@ TEST_F(CliTest, OpenAiCompatibleProviderMakesADatasetListedInGenerations) {
 }
 
 TEST_F(CliTest, ClouderaAiInferenceUsesCdpTokenAndJwtFile) {
-    StandinServer server(StandinOptions{.bearerToken = "jwt-access-token"});
+    StandinServer server(options([&](StandinOptions& o) { o.bearerToken = "jwt-access-token"; }));
     server.start();
     const auto jwt = m_project.write("jwt", R"({"access_token": "jwt-access-token"})");
     const auto result = CliProcess::run({"generate", "--provider", "caii", "--endpoint",
@@ -108,8 +115,10 @@ TEST_F(CliTest, ClouderaAiInferenceUsesCdpTokenAndJwtFile) {
 }
 
 TEST_F(CliTest, BedrockSignsWithSigV4AgainstTheStandIn) {
-    StandinServer server(
-        StandinOptions{.awsCredentials = {{"AKIDSTANDIN", "standin-secret"}}, .awsRegion = "us-west-2"});
+    StandinServer server(options([](StandinOptions& o) {
+        o.awsCredentials = {{"AKIDSTANDIN", "standin-secret"}};
+        o.awsRegion = "us-west-2";
+    }));
     server.start();
     const auto result =
         CliProcess::run({"generate", "--provider", "bedrock", "--model",
@@ -138,18 +147,18 @@ TEST_F(CliTest, BedrockSignsWithSigV4AgainstTheStandIn) {
 }
 
 TEST_F(CliTest, FaultsAreRetriedAndTheDatasetIsStillExact) {
-    StandinOptions options;
-    options.latency = std::chrono::milliseconds(5);
-    options.rate429 = 0.15;
-    options.rate500 = 0.05;
-    options.rate503 = 0.05;
-    options.rateDrop = 0.05;
-    options.rateMalformed = 0.05;
-    options.rateMessy = 0.1;
-    options.rateMissingField = 0.1;
-    options.rateDuplicate = 0.1;
-    options.seed = 3;
-    StandinServer server(options);
+    StandinOptions faults;
+    faults.latency = std::chrono::milliseconds(5);
+    faults.rate429 = 0.15;
+    faults.rate500 = 0.05;
+    faults.rate503 = 0.05;
+    faults.rateDrop = 0.05;
+    faults.rateMalformed = 0.05;
+    faults.rateMessy = 0.1;
+    faults.rateMissingField = 0.1;
+    faults.rateDuplicate = 0.1;
+    faults.seed = 3;
+    StandinServer server(faults);
     server.start();
     const auto result =
         CliProcess::run({"generate", "--provider", "openai", "--endpoint", server.baseUrl() + "/v1",
@@ -204,7 +213,7 @@ TEST_F(CliTest, BadInputGetsOneClearLineAndWritesNothing) {
 
 TEST_F(CliTest, SecretsNeverReachLogsOrFiles) {
     const std::string secret = "sk-very-secret-value-1234";
-    StandinServer server(StandinOptions{.bearerToken = secret});
+    StandinServer server(options([&](StandinOptions& o) { o.bearerToken = secret; }));
     server.start();
     const auto result = CliProcess::run({"-v", "generate", "--provider", "openai", "--endpoint",
                                          server.baseUrl() + "/v1", "--model", "standin-model", "--size", "5"},
@@ -222,7 +231,7 @@ TEST_F(CliTest, SecretsNeverReachLogsOrFiles) {
 }
 
 TEST_F(CliTest, KilledRunResumesToExactlyTheRequestedRows) {
-    StandinServer server(StandinOptions{.latency = std::chrono::milliseconds(40)});
+    StandinServer server(options([](StandinOptions& o) { o.latency = std::chrono::milliseconds(40); }));
     server.start();
     CliProcess first({"generate", "--provider", "openai", "--endpoint", server.baseUrl() + "/v1", "--model",
                       "standin-model", "--size", "400", "--concurrency", "4", "--rows-per-request", "2"},
@@ -264,7 +273,7 @@ TEST_F(CliTest, KilledRunResumesToExactlyTheRequestedRows) {
 }
 
 TEST_F(CliTest, InterruptStopsPromptlyKeepsRowsAndCanResume) {
-    StandinServer server(StandinOptions{.latency = std::chrono::milliseconds(100)});
+    StandinServer server(options([](StandinOptions& o) { o.latency = std::chrono::milliseconds(100); }));
     server.start();
     CliProcess process({"generate", "--provider", "openai", "--endpoint", server.baseUrl() + "/v1", "--model",
                         "standin-model", "--size", "5000", "--concurrency", "8"},
