@@ -1,0 +1,221 @@
+#include "gui/GenerationsModel.h"
+
+#include "engine/RunService.h"
+#include "gui/Background.h"
+#include "gui/Format.h"
+#include "gui/RunController.h"
+#include "gui/Workspace.h"
+
+namespace sds::gui {
+namespace {
+
+bool sameRecord(const RunRecord& a, const RunRecord& b) {
+    return a.id == b.id && a.displayName == b.displayName && a.completedRows == b.completedRows &&
+           a.status == b.status && a.finishedAtMs == b.finishedAtMs && a.score == b.score &&
+           a.model == b.model && a.error == b.error && a.outputPath == b.outputPath;
+}
+
+} // namespace
+
+GenerationsModel::GenerationsModel(Workspace& workspace, RunController& runs, QObject* parent)
+    : QAbstractTableModel(parent), m_workspace(workspace), m_runs(runs), m_clock(&engine::nowMs) {
+    connect(&m_workspace, &Workspace::projectChanged, this, &GenerationsModel::reload);
+    connect(&m_runs, &RunController::runPrepared, this, &GenerationsModel::reload);
+    connect(&m_runs, &RunController::runFinished, this, &GenerationsModel::reload);
+    connect(&m_runs, &RunController::progressChanged, this, &GenerationsModel::applyLiveProgress);
+    m_poll.setInterval(3000);
+    connect(&m_poll, &QTimer::timeout, this, &GenerationsModel::reload);
+    reload();
+}
+
+int GenerationsModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(m_records.size());
+}
+
+int GenerationsModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant GenerationsModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case DisplayName:
+        return tr("Display Name");
+    case Template:
+        return tr("Template");
+    case Workflow:
+        return tr("Workflow");
+    case Provider:
+        return tr("Provider");
+    case Model:
+        return tr("Model");
+    case SizeRequested:
+        return tr("Size requested");
+    case RowsCompleted:
+        return tr("Rows completed");
+    case Status:
+        return tr("Status");
+    case Score:
+        return tr("Score");
+    case Created:
+        return tr("Created");
+    case Duration:
+        return tr("Duration");
+    default:
+        return {};
+    }
+}
+
+QVariant GenerationsModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const RunRecord& r = m_records[static_cast<std::size_t>(index.row())];
+    const std::int64_t end =
+        r.finishedAtMs.value_or(r.status == RunStatus::Running ? m_clock() : r.createdAtMs);
+    const double seconds = r.finishedAtMs || r.status == RunStatus::Running
+                               ? static_cast<double>(end - r.createdAtMs) / 1000.0
+                               : -1.0;
+    if (role == RunIdRole)
+        return qs(r.id);
+    if (role == StatusRole)
+        return static_cast<int>(r.status);
+    if (role == Qt::ToolTipRole) {
+        if (index.column() == Model)
+            return qs(r.model);
+        if (index.column() == Status && !r.error.empty())
+            return qs(r.error);
+        if (index.column() == DisplayName)
+            return qs(r.outputPath);
+        return {};
+    }
+    if (role == Qt::TextAlignmentRole) {
+        switch (index.column()) {
+        case SizeRequested:
+        case RowsCompleted:
+        case Score:
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        default:
+            return {};
+        }
+    }
+    if (role != Qt::DisplayRole && role != SortRole)
+        return {};
+    const bool sorting = role == SortRole;
+    switch (index.column()) {
+    case DisplayName:
+        return qs(r.displayName);
+    case Template:
+        return m_workspace.templateName(r.templateId);
+    case Workflow:
+        return workflowDisplayName(r.workflow);
+    case Provider:
+        return providerDisplayName(r.provider);
+    case Model:
+        return modelDisplayName(r.provider, r.model);
+    case SizeRequested:
+        return sorting ? QVariant(r.requestedSize) : QVariant(formatCount(r.requestedSize));
+    case RowsCompleted:
+        return sorting ? QVariant(r.completedRows) : QVariant(formatCount(r.completedRows));
+    case Status:
+        return statusDisplayName(r.status);
+    case Score:
+        if (!r.score)
+            return sorting ? QVariant(-1.0) : QVariant();
+        return sorting ? QVariant(*r.score) : QVariant(QString::number(*r.score, 'f', 2));
+    case Created:
+        return sorting ? QVariant(static_cast<qlonglong>(r.createdAtMs))
+                       : QVariant(formatTimestamp(r.createdAtMs));
+    case Duration:
+        return sorting ? QVariant(seconds) : QVariant(formatDuration(seconds));
+    default:
+        return {};
+    }
+}
+
+const RunRecord* GenerationsModel::record(int row) const {
+    if (row < 0 || row >= rowCount())
+        return nullptr;
+    return &m_records[static_cast<std::size_t>(row)];
+}
+
+const RunRecord* GenerationsModel::find(const QString& runId) const {
+    return record(rowOf(runId));
+}
+
+int GenerationsModel::rowOf(const QString& runId) const {
+    const std::string id = ss(runId);
+    for (std::size_t i = 0; i < m_records.size(); ++i)
+        if (m_records[i].id == id)
+            return static_cast<int>(i);
+    return -1;
+}
+
+void GenerationsModel::reload() {
+    if (m_reloading) {
+        m_reloadAgain = true;
+        return;
+    }
+    const auto history = m_workspace.history();
+    if (!history)
+        return;
+    m_reloading = true;
+    runInBackground(
+        this, [history] { return history->list(); },
+        [this](std::vector<RunRecord> records) {
+            m_reloading = false;
+            apply(std::move(records));
+            if (m_reloadAgain) {
+                m_reloadAgain = false;
+                reload();
+            }
+        });
+}
+
+void GenerationsModel::apply(std::vector<RunRecord> records) {
+    const bool sameRows = records.size() == m_records.size() &&
+                          std::equal(records.begin(), records.end(), m_records.begin(),
+                                     [](const RunRecord& a, const RunRecord& b) { return a.id == b.id; });
+    if (sameRows) {
+        for (std::size_t i = 0; i < records.size(); ++i) {
+            // A run of this session reports more often than the history is written.
+            if (m_records[i].status == RunStatus::Running && records[i].status == RunStatus::Running)
+                records[i].completedRows = std::max(records[i].completedRows, m_records[i].completedRows);
+            const bool changed =
+                !sameRecord(records[i], m_records[i]) || records[i].status == RunStatus::Running;
+            m_records[i] = std::move(records[i]);
+            if (changed)
+                emit dataChanged(index(static_cast<int>(i), 0), index(static_cast<int>(i), ColumnCount - 1));
+        }
+    } else {
+        beginResetModel();
+        m_records = std::move(records);
+        endResetModel();
+    }
+    if (anyRunning() || m_runs.activeCount() > 0)
+        m_poll.start();
+    else
+        m_poll.stop();
+    emit reloaded();
+}
+
+void GenerationsModel::applyLiveProgress(int ticket) {
+    const auto* state = m_runs.state(ticket);
+    if (!state || state->runId.isEmpty())
+        return;
+    const int row = rowOf(state->runId);
+    if (row < 0)
+        return;
+    auto& r = m_records[static_cast<std::size_t>(row)];
+    r.completedRows = state->progress.rowsDone;
+    r.inputTokens = state->progress.tokens.input;
+    r.outputTokens = state->progress.tokens.output;
+    emit dataChanged(index(row, RowsCompleted), index(row, Duration));
+}
+
+bool GenerationsModel::anyRunning() const {
+    return std::any_of(m_records.begin(), m_records.end(),
+                       [](const RunRecord& r) { return r.status == RunStatus::Running; });
+}
+
+} // namespace sds::gui

@@ -1,0 +1,172 @@
+#include "gui/MainWindow.h"
+
+#include "gui/AppContext.h"
+#include "gui/AppSettings.h"
+#include "gui/DatasetWizard.h"
+#include "gui/Dialogs.h"
+#include "gui/Format.h"
+#include "gui/GenerationsModel.h"
+#include "gui/GenerationsPage.h"
+#include "gui/HomePage.h"
+#include "gui/RunOutputView.h"
+#include "gui/SettingsPage.h"
+#include "gui/Workspace.h"
+
+#include <QCloseEvent>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QShortcut>
+#include <QStackedWidget>
+#include <QVBoxLayout>
+
+namespace sds::gui {
+
+MainWindow::MainWindow(AppContext& context, QWidget* parent) : QMainWindow(parent), m_context(context) {
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("Synthetic Data Studio"));
+
+    m_navigation = new QListWidget(this);
+    m_navigation->setObjectName(QStringLiteral("navigationList"));
+    for (const QString& name : {tr("Home"), tr("Create Dataset"), tr("Generations"), tr("Settings")})
+        m_navigation->addItem(name);
+    m_navigation->setFixedWidth(180);
+    m_navigation->setSpacing(2);
+    QFont navigationFont = m_navigation->font();
+    navigationFont.setPointSizeF(navigationFont.pointSizeF() * 1.1);
+    m_navigation->setFont(navigationFont);
+    m_activeRuns = new QLabel(this);
+    m_activeRuns->setObjectName(QStringLiteral("activeRunsLabel"));
+    m_activeRuns->setWordWrap(true);
+    m_activeRuns->setTextFormat(Qt::RichText);
+    auto* side = new QWidget(this);
+    auto* sideLayout = new QVBoxLayout(side);
+    sideLayout->setContentsMargins(0, 0, 0, 0);
+    sideLayout->addWidget(m_navigation, 1);
+    sideLayout->addWidget(m_activeRuns);
+    side->setFixedWidth(180);
+
+    m_home = new HomePage(context, this);
+    m_wizard = new DatasetWizard(context, this);
+    m_generations = new GenerationsPage(context, this);
+    m_settings = new SettingsPage(context, this);
+    m_runView = new RunOutputView(context, this);
+    m_stack = new QStackedWidget(this);
+    m_stack->setObjectName(QStringLiteral("pageStack"));
+    for (QWidget* page :
+         std::initializer_list<QWidget*>{m_home, m_wizard, m_generations, m_settings, m_runView})
+        m_stack->addWidget(page);
+
+    auto* central = new QWidget(this);
+    auto* layout = new QHBoxLayout(central);
+    layout->addWidget(side);
+    layout->addWidget(m_stack, 1);
+    setCentralWidget(central);
+
+    connect(m_navigation, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row >= 0 && row != static_cast<int>(m_section))
+            showSection(static_cast<Section>(row));
+    });
+    connect(m_home, &HomePage::createDatasetRequested, this, &MainWindow::createDataset);
+    connect(m_home, &HomePage::openRunRequested, this, &MainWindow::openRun);
+    connect(m_home, &HomePage::allGenerationsRequested, this, [this] { showSection(Section::Generations); });
+    connect(m_wizard, &DatasetWizard::leftToHome, this, [this] { showSection(Section::Home); });
+    connect(m_wizard, &DatasetWizard::settingsRequested, this, [this] { showSection(Section::Settings); });
+    connect(m_generations, &GenerationsPage::openRunRequested, this, &MainWindow::openRun);
+    connect(m_generations, &GenerationsPage::runStarted, this, &MainWindow::showRun);
+    connect(m_generations, &GenerationsPage::editCopyRequested, this, [this](const JobSpec& job) {
+        m_wizard->startFrom(job);
+        m_wizardStarted = true;
+        showSection(Section::CreateDataset);
+    });
+    connect(m_activeRuns, &QLabel::linkActivated, this, [this] { showSection(Section::Generations); });
+    connect(&m_context.runs(), &RunController::activeCountChanged, this, &MainWindow::updateActiveRuns);
+
+    const auto shortcut = [this](QKeySequence keys, Section target) {
+        auto* action = new QShortcut(keys, this);
+        connect(action, &QShortcut::activated, this, [this, target] { showSection(target); });
+    };
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_1), Section::Home);
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_2), Section::CreateDataset);
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_3), Section::Generations);
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_4), Section::Settings);
+    auto* newDataset = new QShortcut(QKeySequence::New, this);
+    connect(newDataset, &QShortcut::activated, this, [this] { createDataset("code_generation"); });
+
+    resize(1280, 820);
+    const QByteArray geometry = m_context.settings().value(AppSettings::Key::WindowGeometry).toByteArray();
+    if (!geometry.isEmpty())
+        restoreGeometry(geometry);
+    updateActiveRuns(m_context.runs().activeCount());
+    showSection(Section::Home);
+}
+
+void MainWindow::showSection(Section section) {
+    if (section == Section::CreateDataset && !m_wizardStarted) {
+        createDataset("code_generation");
+        return;
+    }
+    if (section == Section::Generations)
+        m_context.generations().reload();
+    m_section = section;
+    m_stack->setCurrentIndex(static_cast<int>(section));
+    const int row =
+        section == Section::Run ? static_cast<int>(Section::Generations) : static_cast<int>(section);
+    {
+        const QSignalBlocker blocker(m_navigation);
+        m_navigation->setCurrentRow(row);
+    }
+}
+
+void MainWindow::createDataset(const std::string& templateId) {
+    m_wizard->startNew(templateId);
+    m_wizardStarted = true;
+    showSection(Section::CreateDataset);
+}
+
+void MainWindow::openRun(const QString& runId) {
+    const auto* record = m_context.generations().find(runId);
+    if (!record)
+        return;
+    m_runView->showRecord(*record);
+    showSection(Section::Run);
+}
+
+void MainWindow::showRun(RunTicket ticket) {
+    m_runView->showTicket(ticket);
+    showSection(Section::Run);
+}
+
+void MainWindow::updateActiveRuns(int count) {
+    m_activeRuns->setText(count == 0 ? QString()
+                                     : tr("<a href=\"generations\">%1 running</a>")
+                                           .arg(counted(count, tr("generation"), tr("generations"))));
+    m_activeRuns->setVisible(count > 0);
+    if (count == 0 && m_closing)
+        emit quitRequested();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    m_context.settings().setValue(AppSettings::Key::WindowGeometry, saveGeometry());
+    m_context.settings().sync();
+    const int active = m_context.runs().activeCount();
+    if (active == 0) {
+        event->accept();
+        return;
+    }
+    switch (Dialogs::current().closeDuringRuns(this, active)) {
+    case Dialogs::CloseAnswer::StayOpen:
+        event->ignore();
+        return;
+    case Dialogs::CloseAnswer::CancelRuns:
+        m_context.runs().cancelAll();
+        break;
+    case Dialogs::CloseAnswer::KeepRunning:
+        break;
+    }
+    event->ignore();
+    m_closing = true;
+    hide();
+}
+
+} // namespace sds::gui

@@ -1,0 +1,65 @@
+#pragma once
+
+#include "gui/RunController.h"
+
+#include <QMainWindow>
+
+class QLabel;
+class QListWidget;
+class QStackedWidget;
+
+namespace sds::gui {
+
+class AppContext;
+class DatasetWizard;
+class GenerationsPage;
+class HomePage;
+class RunOutputView;
+class SettingsPage;
+
+// Navigation on the left (Home, Create Dataset, Generations, Settings), the pages on the right. Runs go on
+// whichever page is shown; closing during a run asks whether to cancel it or keep it running hidden.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    enum class Section { Home, CreateDataset, Generations, Settings, Run };
+
+    explicit MainWindow(AppContext& context, QWidget* parent = nullptr);
+
+    void showSection(Section section);
+    [[nodiscard]] Section section() const { return m_section; }
+    void createDataset(const std::string& templateId);
+    void openRun(const QString& runId);
+    void showRun(RunTicket ticket);
+
+    [[nodiscard]] HomePage* home() const { return m_home; }
+    [[nodiscard]] DatasetWizard* wizard() const { return m_wizard; }
+    [[nodiscard]] GenerationsPage* generations() const { return m_generations; }
+    [[nodiscard]] SettingsPage* settingsPage() const { return m_settings; }
+    [[nodiscard]] RunOutputView* runView() const { return m_runView; }
+
+signals:
+    // The window was closed while runs went on, and now they have all ended.
+    void quitRequested();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void updateActiveRuns(int count);
+
+    AppContext& m_context;
+    Section m_section = Section::Home;
+    bool m_wizardStarted = false;
+    bool m_closing = false;
+    QListWidget* m_navigation;
+    QLabel* m_activeRuns;
+    QStackedWidget* m_stack;
+    HomePage* m_home;
+    DatasetWizard* m_wizard;
+    GenerationsPage* m_generations;
+    SettingsPage* m_settings;
+    RunOutputView* m_runView;
+};
+
+} // namespace sds::gui

@@ -1,0 +1,169 @@
+// sds-screenshots DIR: drives sds-studio against an in-process stand-in provider service under the offscreen
+// platform and saves a PNG of every page, and of the Generations list with real runs in it, into DIR.
+
+#include "StudioHarness.h"
+#include "gui/DatasetWizard.h"
+#include "gui/RowsModel.h"
+#include "gui/RunController.h"
+#include "gui/RunOutputView.h"
+#include "standin/StandinServer.h"
+
+#include <QDir>
+#include <QLabel>
+#include <QListWidget>
+#include <QPushButton>
+#include <QTableView>
+#include <cstdio>
+#include <spdlog/spdlog.h>
+
+using namespace sds;
+using namespace sds::testing;
+using Section = gui::MainWindow::Section;
+
+namespace {
+
+constexpr int kTimeoutMs = 60000;
+
+[[noreturn]] void fail(const char* what) {
+    std::fprintf(stderr, "sds-screenshots: %s\n", what);
+    std::exit(1);
+}
+
+template <typename T> T* need(Studio& studio, const char* name) {
+    auto* found = studio.find<T>(QString::fromUtf8(name));
+    if (!found)
+        fail(name);
+    return found;
+}
+
+void waitFor(const std::function<bool()>& condition, const char* what) {
+    if (!QTest::qWaitFor(condition, kTimeoutMs))
+        fail(what);
+}
+
+void save(Studio& studio, const QDir& folder, const char* name) {
+    QTest::qWait(150); // let layouts and fonts settle
+    const QString file = folder.filePath(QString::fromUtf8(name));
+    if (!studio.window().grab().save(file))
+        fail(name);
+    std::printf("%s\n", qPrintable(file));
+}
+
+void navigate(Studio& studio, int row) {
+    auto* navigation = need<QListWidget>(studio, "navigationList");
+    QTest::mouseClick(navigation->viewport(), Qt::LeftButton, Qt::NoModifier,
+                      navigation->visualItemRect(navigation->item(row)).center());
+}
+
+// Home -> Configure with the stand-in as an OpenAI-compatible server.
+void configure(Studio& studio, const char* templateButton, const char* name) {
+    navigate(studio, 0);
+    click(need<QPushButton>(studio, templateButton));
+    typeInto(need<QLineEdit>(studio, "displayNameEdit"), QString::fromUtf8(name));
+    selectData(need<QComboBox>(studio, "providerCombo"), QStringLiteral("openai"));
+    auto* model = need<QComboBox>(studio, "modelCombo");
+    waitFor([model] { return model->findData(QStringLiteral("standin-model")) >= 0; },
+            "the stand-in's models");
+    selectData(model, QStringLiteral("standin-model"));
+}
+
+void next(Studio& studio) {
+    click(need<QPushButton>(studio, "nextButton"));
+}
+
+bool finished(gui::RunOutputView* view) {
+    return !view->findChild<QPushButton*>(QStringLiteral("cancelRunButton"))->isVisible();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: sds-screenshots OUTPUT_DIR\n");
+        return 2;
+    }
+    QTemporaryDir work;
+    isolateEnvironment(work.path());
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("SyntheticDataStudio"));
+    QApplication::setApplicationName(QStringLiteral("sds-studio"));
+    QApplication::setFont(QFont(QStringLiteral("DejaVu Sans"), 10));
+    spdlog::set_level(spdlog::level::err);
+    const QDir folder(QString::fromLocal8Bit(argv[1]));
+    if (!folder.mkpath(QStringLiteral(".")))
+        fail("cannot create the output folder");
+
+    standin::StandinOptions options;
+    options.latency = std::chrono::milliseconds(120);
+    options.latencyJitter = std::chrono::milliseconds(120);
+    standin::StandinServer server(options);
+    server.start();
+
+    Studio studio(work.path());
+    studio.window().resize(1360, 860);
+    navigate(studio, 3);
+    typeInto(need<QLineEdit>(studio, "openAiBaseUrlEdit"), QString::fromStdString(server.baseUrl() + "/v1"));
+    click(need<QPushButton>(studio, "saveSettingsButton"));
+
+    // A finished Text to SQL run and a cancelled Custom run, for the Generations list.
+    configure(studio, "templateButton_text_to_sql", "Orders database questions");
+    next(studio);
+    setSpin(need<QSpinBox>(studio, "sizeSpin"), 24);
+    next(studio);
+    next(studio);
+    click(need<QPushButton>(studio, "generateButton"));
+    auto* output = studio.window().wizard()->output();
+    waitFor([output] { return finished(output); }, "the Text to SQL run");
+
+    configure(studio, "templateButton_custom", "Support answers (cancelled)");
+    next(studio);
+    setSpin(need<QSpinBox>(studio, "sizeSpin"), 300);
+    setSpin(need<QSpinBox>(studio, "concurrencySpin"), 2);
+    next(studio);
+    next(studio);
+    click(need<QPushButton>(studio, "generateButton"));
+    waitFor([output] { return output->rowsModel()->rowCount() >= 12; }, "rows of the run to cancel");
+    click(need<QPushButton>(studio, "cancelRunButton"));
+    waitFor([output] { return finished(output); }, "the cancelled run");
+
+    // The pages of the wizard, with the Code Generation template.
+    configure(studio, "templateButton_code_generation", "Flask tutorial Q&A");
+    save(studio, folder, "02-configure.png");
+    next(studio);
+    setSpin(need<QSpinBox>(studio, "sizeSpin"), 60);
+    setSpin(need<QSpinBox>(studio, "concurrencySpin"), 3);
+    save(studio, folder, "03-prompt.png");
+    next(studio);
+    auto* examples = need<QTableView>(studio, "examplesTable");
+    examples->selectRow(0);
+    save(studio, folder, "04-examples.png");
+    next(studio);
+    save(studio, folder, "05-summary.png");
+    click(need<QPushButton>(studio, "generateButton"));
+    waitFor([output] { return output->rowsModel()->rowCount() >= 20; }, "rows of the running generation");
+    auto* rows = output->findChild<QTableView*>(QStringLiteral("rowsTable"));
+    rows->selectRow(1);
+    save(studio, folder, "06-output-running.png");
+    waitFor([output] { return finished(output); }, "the Code Generation run");
+    rows->selectRow(2);
+    save(studio, folder, "07-output-finished.png");
+
+    navigate(studio, 2);
+    auto* generations = need<QTableView>(studio, "generationsTable");
+    waitFor([generations] { return generations->model()->rowCount() == 3; }, "three generations listed");
+    generations->selectRow(1);
+    save(studio, folder, "08-generations.png");
+
+    navigate(studio, 3);
+    click(need<QPushButton>(studio, "testOpenAiButton"));
+    auto* result = need<QLabel>(studio, "testOpenAiResult");
+    waitFor([result] { return result->text().startsWith(QStringLiteral("Connected")); },
+            "the connection test");
+    save(studio, folder, "09-settings.png");
+
+    navigate(studio, 0);
+    save(studio, folder, "01-home.png");
+    return 0;
+}
