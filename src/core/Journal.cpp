@@ -67,9 +67,16 @@ std::string Journal::append(const JournalRow& row) {
 }
 
 void Journal::sync() {
-    std::lock_guard lock(m_mutex);
-    if (m_fd >= 0)
-        ::fdatasync(m_fd);
+    int fd = -1;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_fd >= 0)
+            fd = ::dup(m_fd); // appends go on while the disk catches up
+    }
+    if (fd >= 0) {
+        ::fdatasync(fd);
+        ::close(fd);
+    }
 }
 
 void Journal::close() {

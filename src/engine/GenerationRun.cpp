@@ -2,6 +2,7 @@
 
 #include "core/RowParsing.h"
 #include "engine/Backoff.h"
+#include "engine/QuestionSet.h"
 
 #include <algorithm>
 #include <condition_variable>
@@ -9,7 +10,6 @@
 #include <mutex>
 #include <spdlog/spdlog.h>
 #include <thread>
-#include <unordered_set>
 
 namespace sds::engine {
 namespace {
@@ -33,7 +33,7 @@ struct SeedState {
 struct Batch {
     std::size_t seedIndex = 0;
     int count = 0;
-    BatchPrompt prompt;
+    BatchRequestInput input; // seed, count and "do not repeat" copied under the lock
 };
 
 std::uint64_t questionKey(std::string_view question) {
@@ -53,7 +53,7 @@ struct GenerationRun::State {
     std::mutex mutex;
     std::condition_variable changed;
     std::vector<SeedState> seeds;
-    std::unordered_set<std::uint64_t> seenQuestions;
+    QuestionSet seenQuestions;
     std::size_t nextSeed = 0;
     AdaptiveConcurrency limiter;
     Progress progress;
@@ -64,7 +64,7 @@ struct GenerationRun::State {
 
     State(JobSpec jobSpec, std::shared_ptr<providers::Provider> p, Journal& j, RunOptions o)
         : job(std::move(jobSpec)), provider(std::move(p)), journal(j), options(std::move(o)),
-          limiter(job.concurrency) {}
+          seenQuestions(static_cast<std::size_t>(std::max(0, job.size))), limiter(job.concurrency) {}
 
     void notePrevious(std::vector<std::string>& list, const std::string& message) {
         if (list.size() < 8 && std::find(list.begin(), list.end(), message) == list.end())
@@ -95,24 +95,24 @@ struct GenerationRun::State {
                 ++batch.count;
             seed.pendingRows += batch.count;
             ++seed.requestsIssued;
-            BatchRequestInput input;
-            input.seed = seed.seed;
-            input.count = batch.count;
-            input.userPrompt = job.prompt;
-            input.examples = job.examples;
-            input.databaseSchema = job.databaseSchema;
-            input.doNotRepeat.assign(seed.recentQuestions.begin(), seed.recentQuestions.end());
-            batch.prompt = buildBatchPrompt(input, options.prompt);
+            batch.input.seed = seed.seed;
+            batch.input.count = batch.count;
+            batch.input.doNotRepeat.assign(seed.recentQuestions.begin(), seed.recentQuestions.end());
             return batch;
         }
         return std::nullopt;
     }
 
-    providers::ChatRequest chatRequestFor(const Batch& batch) const {
+    // Outside the lock: the prompt and the request for a batch.
+    providers::ChatRequest chatRequestFor(Batch& batch) const {
+        batch.input.userPrompt = job.prompt;
+        batch.input.examples = job.examples;
+        batch.input.databaseSchema = job.databaseSchema;
+        const BatchPrompt prompt = buildBatchPrompt(batch.input, options.prompt);
         providers::ChatRequest request;
         request.model = job.provider.model;
-        request.messages = {{providers::ChatMessage::Role::System, batch.prompt.system},
-                            {providers::ChatMessage::Role::User, batch.prompt.user}};
+        request.messages = {{providers::ChatMessage::Role::System, prompt.system},
+                            {providers::ChatMessage::Role::User, prompt.user}};
         request.temperature = job.parameters.temperature;
         request.topP = job.parameters.topP;
         request.topK = job.parameters.topK;
@@ -123,47 +123,61 @@ struct GenerationRun::State {
         return request;
     }
 
-    // Under the lock: accept the answer's items for the batch's seed.
-    void acceptItems(const Batch& batch, const providers::ChatResponse& response) {
-        SeedState& seed = seeds[batch.seedIndex];
-        seed.pendingRows -= batch.count;
-        progress.tokens += response.usage;
+    // Outside the lock: the items in an answer.
+    static ParsedItems parseAnswer(const providers::ChatResponse& response) {
         ParsedItems parsed =
             response.structured ? itemsFromJson(*response.structured) : parseItems(response.text);
         if (response.structured && parsed.items.empty() && parsed.invalidItems == 0)
             parsed = parseItems(response.text);
+        return parsed;
+    }
+
+    // Under the lock: which of the answer's items the batch's seed takes. The caller journals them
+    // after unlocking.
+    std::vector<JournalRow> acceptItems(const Batch& batch, ParsedItems& parsed,
+                                        const providers::TokenUsage& usage) {
+        SeedState& seed = seeds[batch.seedIndex];
+        seed.pendingRows -= batch.count;
+        progress.tokens += usage;
         progress.invalidItems += parsed.invalidItems;
         if (!parsed.error.empty()) {
             ++progress.invalidItems;
             notePrevious(problems, "unusable answer: " + parsed.error);
         }
-        int acceptedHere = 0;
+        std::vector<JournalRow> accepted;
         for (auto& item : parsed.items) {
-            if (seed.accepted >= seed.quota || acceptedHere >= batch.count)
+            if (seed.accepted >= seed.quota || static_cast<int>(accepted.size()) >= batch.count)
                 break;
-            const auto key = questionKey(item.question);
-            if (!seenQuestions.insert(key).second) {
+            if (!seenQuestions.insert(questionKey(item.question))) {
                 ++progress.duplicates;
                 continue;
             }
-            JournalRow row{static_cast<int>(batch.seedIndex), seed.seed, std::move(item.question),
-                           std::move(item.solution)};
-            if (auto error = journal.append(row); !error.empty()) {
-                fatalError = error;
-                return;
-            }
             ++seed.accepted;
-            ++acceptedHere;
             ++progress.rowsDone;
             ++rowsThisSession;
-            seed.recentQuestions.push_back(row.question);
+            seed.recentQuestions.push_back(item.question);
             if (seed.recentQuestions.size() > options.prompt.doNotRepeatLimit)
                 seed.recentQuestions.pop_front();
+            accepted.push_back({static_cast<int>(batch.seedIndex), seed.seed, std::move(item.question),
+                                std::move(item.solution)});
+        }
+        if (static_cast<int>(accepted.size()) < batch.count && seed.accepted < seed.quota)
+            ++seed.shortfalls;
+        return accepted;
+    }
+
+    // Outside the lock: rows reach the journal (and the row callback) in any order across workers.
+    void journalRows(const std::vector<JournalRow>& rows) {
+        for (const auto& row : rows) {
+            if (auto error = journal.append(row); !error.empty()) {
+                std::lock_guard lock(mutex);
+                if (fatalError.empty())
+                    fatalError = error;
+                return;
+            }
             if (rowCallback)
                 rowCallback(row);
         }
-        if (acceptedHere < batch.count && seed.accepted < seed.quota)
-            ++seed.shortfalls;
     }
 
     void releaseBatch(const Batch& batch) { seeds[batch.seedIndex].pendingRows -= batch.count; }
@@ -204,14 +218,20 @@ struct GenerationRun::State {
             bool done = false;
             for (int attempt = 0; !done; ++attempt) {
                 auto result = provider->chat(request, cancel);
-                std::unique_lock lock(mutex);
                 if (result.ok()) {
-                    limiter.onSuccess();
-                    ++progress.requestsDone;
-                    acceptItems(batch, result.value());
+                    ParsedItems parsed = parseAnswer(result.value());
+                    std::vector<JournalRow> accepted;
+                    {
+                        std::lock_guard lock(mutex);
+                        limiter.onSuccess();
+                        ++progress.requestsDone;
+                        accepted = acceptItems(batch, parsed, result.value().usage);
+                    }
+                    journalRows(accepted);
                     done = true;
                     break;
                 }
+                std::unique_lock lock(mutex);
                 const auto& error = result.error();
                 if (error.kind == providers::ErrorKind::Cancelled || cancel.isCancelled()) {
                     releaseBatch(batch);
@@ -301,7 +321,7 @@ RunOutcome GenerationRun::run(const CancellationToken& cancel) {
         if (row.seedIndex < 0 || static_cast<std::size_t>(row.seedIndex) >= s.seeds.size())
             return;
         SeedState& seed = s.seeds[static_cast<std::size_t>(row.seedIndex)];
-        if (seed.accepted >= seed.quota || !s.seenQuestions.insert(questionKey(row.question)).second)
+        if (seed.accepted >= seed.quota || !s.seenQuestions.insert(questionKey(row.question)))
             return;
         ++seed.accepted;
         ++s.progress.rowsDone;

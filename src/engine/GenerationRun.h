@@ -65,6 +65,7 @@ public:
     GenerationRun& operator=(const GenerationRun&) = delete;
 
     void onProgress(std::function<void(const Progress&)> callback);
+    // Called from the worker threads, possibly at the same time, once a row is in the journal.
     void onRow(std::function<void(const JournalRow&)> callback);
 
     // Blocks until the dataset is complete, the run fails, or `cancel` fires (then returns within
