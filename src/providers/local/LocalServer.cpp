@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
+#include <condition_variable>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <functional>
 #include <netinet/in.h>
 #include <set>
 #include <sys/prctl.h>
@@ -26,6 +28,41 @@ std::mutex g_serversMutex;
 std::set<pid_t>& liveServers() {
     static std::set<pid_t> servers;
     return servers;
+}
+
+// PR_SET_PDEATHSIG fires when the thread that forked the child ends, not the process. Forking from a
+// thread that lives as long as the process ties the server's life to the process, whichever worker
+// thread first needed it.
+pid_t spawnFromLongLivedThread(const std::function<pid_t()>& spawn) {
+    struct Spawner {
+        std::mutex mutex;
+        std::condition_variable changed;
+        const std::function<pid_t()>* pending = nullptr;
+        pid_t result = -1;
+        bool done = false;
+    };
+    static Spawner* spawner = [] {
+        auto* created = new Spawner; // lives until the process ends, as the thread does
+        std::thread([created] {
+            std::unique_lock lock(created->mutex);
+            while (true) {
+                created->changed.wait(lock, [&] { return created->pending != nullptr; });
+                created->result = (*created->pending)();
+                created->pending = nullptr;
+                created->done = true;
+                created->changed.notify_all();
+            }
+        }).detach();
+        return created;
+    }();
+    static std::mutex oneAtATime;
+    std::lock_guard serial(oneAtATime);
+    std::unique_lock lock(spawner->mutex);
+    spawner->done = false;
+    spawner->pending = &spawn;
+    spawner->changed.notify_all();
+    spawner->changed.wait(lock, [&] { return spawner->done; });
+    return spawner->result;
 }
 
 constexpr const char* kInstallHint = "run scripts/setup.sh (or scripts/setup-local-model.sh) to install it";
@@ -163,12 +200,10 @@ std::optional<ProviderError> LocalServer::start(const CancellationToken& cancel)
         const std::string logFile =
             m_options.logFile.empty() ? std::string("/dev/null") : m_options.logFile.string();
 
-        const pid_t child = ::fork();
-        if (child < 0)
-            return ProviderError{ErrorKind::Other,
-                                 std::string("cannot start the local model server: ") + std::strerror(errno),
-                                 std::nullopt, std::nullopt};
-        if (child == 0) {
+        const pid_t child = spawnFromLongLivedThread([&]() -> pid_t {
+            const pid_t forked = ::fork();
+            if (forked != 0)
+                return forked;
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             if (::getppid() != parent)
                 ::_exit(1);
@@ -183,7 +218,11 @@ std::optional<ProviderError> LocalServer::start(const CancellationToken& cancel)
             }
             ::execv(argv[0], argv.data());
             ::_exit(127);
-        }
+        });
+        if (child < 0)
+            return ProviderError{ErrorKind::Other,
+                                 std::string("cannot start the local model server: ") + std::strerror(errno),
+                                 std::nullopt, std::nullopt};
         m_pid = child;
         {
             std::lock_guard lock(g_serversMutex);
