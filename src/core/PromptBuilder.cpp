@@ -26,10 +26,9 @@ BatchPrompt buildBatchPrompt(const BatchRequestInput& input, const PromptOptions
         user += "\n";
     }
     user +=
-        "Return a JSON object of the form {\"items\": [{\"question\": \"...\", \"solution\": \"...\"}]} with "
-        "exactly " +
-        std::to_string(input.count) +
-        " items. Each question stands on its own; each solution answers it completely.";
+        "Return a JSON object with one key, \"items\": an array of exactly " + std::to_string(input.count) +
+        " objects, each with a \"question\" string and a \"solution\" string. Each question stands on its "
+        "own; each solution answers it completely.";
     if (!input.examples.empty()) {
         nlohmann::json examples = nlohmann::json::array();
         for (std::size_t i = 0; i < input.examples.size() && i < options.maxExamples; ++i)

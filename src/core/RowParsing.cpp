@@ -1,5 +1,6 @@
 #include "core/RowParsing.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace sds {
@@ -95,8 +96,11 @@ std::optional<std::string> stringField(const nlohmann::json& object,
     return std::nullopt;
 }
 
+// Empty, or placeholder text such as "..." that a small model copies from the instructions.
 bool blank(const std::string& text) {
-    return text.find_first_not_of(" \t\r\n") == std::string::npos;
+    return std::none_of(text.begin(), text.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80;
+    });
 }
 
 } // namespace

@@ -82,6 +82,15 @@ TEST(ExtractJson, ItemsMissingFieldsAreCountedNotKept) {
     EXPECT_EQ(parsed.invalidItems, 3);
 }
 
+TEST(ExtractJson, PlaceholderItemsAreNotRows) {
+    const auto parsed =
+        parseItems(R"({"items": [{"question": "...", "solution": "..."}, {"question": "Q", "solution": " - "},
+                                                 {"question": "Why?", "solution": "Because of caching."}]})");
+    ASSERT_EQ(parsed.items.size(), 1U);
+    EXPECT_EQ(parsed.items[0].question, "Why?");
+    EXPECT_EQ(parsed.invalidItems, 2);
+}
+
 TEST(ExtractJson, NoJsonAtAll) {
     const auto parsed = parseItems("I cannot help with that.");
     EXPECT_TRUE(parsed.items.empty());
