@@ -330,6 +330,9 @@ RunOutcome GenerationRun::run(const CancellationToken& cancel) {
             seed.recentQuestions.pop_front();
     });
     s.progress.rowsResumed = s.progress.rowsDone;
+    // A row that copies a few-shot example teaches nothing new: treat it as a duplicate.
+    for (const auto& example : s.job.examples)
+        s.seenQuestions.insert(questionKey(example.question));
     s.started = Clock::now();
 
     std::vector<std::thread> workers;

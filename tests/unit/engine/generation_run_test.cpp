@@ -103,6 +103,27 @@ TEST(GenerationRun, DuplicatesAreDroppedCountedAndReplaced) {
         EXPECT_TRUE(questions.insert(row.question).second) << "duplicate kept: " << row.question;
 }
 
+TEST(GenerationRun, RowsCopyingAnExampleAreDropped) {
+    TempDir dir;
+    Journal journal(dir / "journal.jsonl");
+    ASSERT_EQ(journal.open(), "");
+    auto provider = std::make_shared<ScriptedProvider>(
+        [](int call, const ChatRequest& request) -> std::optional<ChatResult> {
+            auto response = ScriptedProvider::answer(request, call);
+            if (call == 0)
+                (*response.structured)["items"][0]["question"] = "How do you read a CSV file?";
+            return ChatResult(response);
+        });
+    auto job = jobWith(4, {"S"}, 2, 1);
+    job.examples = {{"How do you read a CSV file?", "pandas.read_csv"}};
+    GenerationRun run(job, provider, journal, fastOptions());
+    const auto outcome = run.run(CancellationToken{});
+    EXPECT_EQ(outcome.status, RunStatus::Completed) << outcome.error;
+    EXPECT_EQ(outcome.progress.duplicates, 1);
+    for (const auto& row : journalRows(dir / "journal.jsonl"))
+        EXPECT_NE(row.question, "How do you read a CSV file?");
+}
+
 TEST(GenerationRun, ItemsMissingAFieldAreReaskedNotKept) {
     TempDir dir;
     Journal journal(dir / "journal.jsonl");
