@@ -148,8 +148,17 @@ LocalServer::~LocalServer() {
     stop();
 }
 
-bool LocalServer::running() const {
-    return m_pid > 0 && ::kill(m_pid, 0) == 0;
+bool LocalServer::running() {
+    if (m_pid <= 0)
+        return false;
+    int status = 0;
+    if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+        std::lock_guard lock(g_serversMutex);
+        liveServers().erase(m_pid);
+        m_pid = -1;
+        return false;
+    }
+    return true;
 }
 
 std::string LocalServer::lastLogLines() const {

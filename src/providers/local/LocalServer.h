@@ -53,7 +53,8 @@ public:
     // Starts the child and waits for its health check; the reason when it could not.
     [[nodiscard]] std::optional<ProviderError> start(const CancellationToken& cancel);
     void stop();
-    [[nodiscard]] bool running() const;
+    // False once the child has exited (it is reaped here).
+    [[nodiscard]] bool running();
     [[nodiscard]] int port() const { return m_port; }
     [[nodiscard]] pid_t pid() const { return m_pid; }
     [[nodiscard]] std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(m_port) + "/v1"; }
