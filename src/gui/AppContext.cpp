@@ -8,6 +8,7 @@
 #include "gui/SecretStore.h"
 #include "gui/Workspace.h"
 
+#include <QThreadPool>
 #include <algorithm>
 
 namespace sds::gui {
@@ -27,6 +28,8 @@ AppContext::~AppContext() {
     // Running generations use the workspace and the history: they stop first.
     delete m_generations;
     delete m_runs;
+    // File work still in flight (history reloads, dataset reads) holds the project's files open.
+    QThreadPool::globalInstance()->waitForDone();
 }
 
 QString AppContext::openProject() {

@@ -17,6 +17,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -29,12 +30,18 @@ struct ModelFetch {
     QString error;
 };
 
+// The field at its natural width, with the lines that explain it below across the whole row.
 QWidget* fieldWithMessages(QWidget* field, std::initializer_list<QWidget*> below, QWidget* parent) {
     auto* box = new QWidget(parent);
+    box->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     auto* layout = new QVBoxLayout(box);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(4);
-    layout->addWidget(field);
+    auto* fieldRow = new QHBoxLayout;
+    fieldRow->addWidget(field, field->sizePolicy().horizontalPolicy() == QSizePolicy::Expanding ? 1 : 0);
+    if (field->sizePolicy().horizontalPolicy() != QSizePolicy::Expanding)
+        fieldRow->addStretch();
+    layout->addLayout(fieldRow);
     for (auto* widget : below)
         layout->addWidget(widget);
     return box;
@@ -81,6 +88,7 @@ ConfigurePage::ConfigurePage(AppContext& context, QWidget* parent) : WizardPage(
     m_modelStatus->setWordWrap(true);
     m_modelError = new FieldMessage(QStringLiteral("modelError"), this);
     auto* modelRow = new QWidget(this);
+    modelRow->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     auto* modelLayout = new QHBoxLayout(modelRow);
     modelLayout->setContentsMargins(0, 0, 0, 0);
     modelLayout->addWidget(m_model, 1);
@@ -148,15 +156,24 @@ ConfigurePage::ConfigurePage(AppContext& context, QWidget* parent) : WizardPage(
     connect(m_addFiles, &QPushButton::clicked, this, &ConfigurePage::addFiles);
     connect(m_removeFiles, &QPushButton::clicked, this, &ConfigurePage::removeFiles);
     connect(m_providerInfo, &QLabel::linkActivated, this, [this] { emit settingsRequested(); });
-    connect(&m_context.settings(), &AppSettings::changed, this, [this] { updateProviderInfo(); });
+    m_settingsChanged.setSingleShot(true);
+    connect(&m_settingsChanged, &QTimer::timeout, this, [this] {
+        // Endpoints, region and profile just set in Settings win over the ones the draft held.
+        m_draftProvider.endpoint.clear();
+        m_draftProvider.region.clear();
+        m_draftProvider.profile.clear();
+        updateProviderInfo();
+        refreshModels();
+    });
+    connect(&m_context.settings(), &AppSettings::changed, &m_settingsChanged, qOverload<>(&QTimer::start));
     workflowChanged();
 }
 
 void ConfigurePage::reloadTemplates() {
     const QSignalBlocker blocker(m_template);
     m_template->clear();
-    for (const auto& entry : m_context.workspace().templates().templates())
-        m_template->addItem(qs(entry.name), qs(entry.id));
+    for (const Template* entry : m_context.workspace().orderedTemplates())
+        m_template->addItem(qs(entry->name), qs(entry->id));
 }
 
 void ConfigurePage::initializePage(const JobSpec& draft) {

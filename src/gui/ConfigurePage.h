@@ -3,6 +3,7 @@
 #include "gui/WizardPage.h"
 
 #include <QStringList>
+#include <QTimer>
 
 class QComboBox;
 class QLabel;
@@ -68,6 +69,7 @@ private:
     int m_fetchGeneration = 0;
     std::string m_wantedModel;
     QString m_lastFetchError;
+    QTimer m_settingsChanged;
 };
 
 } // namespace sds::gui

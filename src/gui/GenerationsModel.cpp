@@ -51,9 +51,9 @@ QVariant GenerationsModel::headerData(int section, Qt::Orientation orientation, 
     case Model:
         return tr("Model");
     case SizeRequested:
-        return tr("Size requested");
+        return tr("Size\nrequested");
     case RowsCompleted:
-        return tr("Rows completed");
+        return tr("Rows\ncompleted");
     case Status:
         return tr("Status");
     case Score:
@@ -87,6 +87,8 @@ QVariant GenerationsModel::data(const QModelIndex& index, int role) const {
             return qs(r.error);
         if (index.column() == DisplayName)
             return qs(r.outputPath);
+        if (index.column() == Workflow)
+            return workflowDisplayName(r.workflow);
         return {};
     }
     if (role == Qt::TextAlignmentRole) {
@@ -108,7 +110,7 @@ QVariant GenerationsModel::data(const QModelIndex& index, int role) const {
     case Template:
         return m_workspace.templateName(r.templateId);
     case Workflow:
-        return workflowDisplayName(r.workflow);
+        return r.workflow == "sft" ? QStringLiteral("SFT") : workflowDisplayName(r.workflow);
     case Provider:
         return providerDisplayName(r.provider);
     case Model:

@@ -123,10 +123,13 @@ GenerationsPage::GenerationsPage(AppContext& context, QWidget* parent) : QWidget
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_table->setTabKeyNavigation(false);
     m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setStretchLastSection(false);
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
-    m_table->horizontalHeader()->setSectionResizeMode(GenerationsModel::DisplayName, QHeaderView::Stretch);
-    m_table->setColumnWidth(GenerationsModel::Model, 190);
+    auto* header = m_table->horizontalHeader();
+    header->setStretchLastSection(true);
+    header->setResizeContentsPrecision(50);
+    header->setSectionResizeMode(QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(GenerationsModel::DisplayName, QHeaderView::Interactive);
+    m_table->setColumnWidth(GenerationsModel::DisplayName, 180);
+    m_table->setWordWrap(false);
 
     m_message = new QLabel(this);
     m_message->setObjectName(QStringLiteral("generationsMessage"));

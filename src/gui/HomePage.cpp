@@ -131,7 +131,8 @@ void HomePage::rebuildTemplateCards() {
         delete item->widget();
         delete item;
     }
-    for (const auto& entry : m_context.workspace().templates().templates()) {
+    for (const Template* found : m_context.workspace().orderedTemplates()) {
+        const Template& entry = *found;
         auto* card = new QFrame(this);
         card->setObjectName(QStringLiteral("templateCard_%1").arg(qs(entry.id)));
         card->setFrameShape(QFrame::StyledPanel);

@@ -25,6 +25,8 @@ public:
     // Shared with running generations, which keep it alive if another project is opened meanwhile.
     [[nodiscard]] const std::shared_ptr<RunHistory>& history() const { return m_history; }
     [[nodiscard]] const TemplateRegistry& templates() const { return m_templates; }
+    // Code Generation, Text to SQL and Custom first, then the project's own templates by name.
+    [[nodiscard]] std::vector<const Template*> orderedTemplates() const;
     [[nodiscard]] const Template* findTemplate(const std::string& id) const { return m_templates.find(id); }
     [[nodiscard]] QString templateName(const std::string& id) const;
 

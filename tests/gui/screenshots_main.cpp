@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
     server.start();
 
     Studio studio(work.path());
-    studio.window().resize(1360, 860);
+    studio.window().resize(1480, 900);
     navigate(studio, 3);
     typeInto(need<QLineEdit>(studio, "openAiBaseUrlEdit"), QString::fromStdString(server.baseUrl() + "/v1"));
     click(need<QPushButton>(studio, "saveSettingsButton"));
@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
     next(studio);
     click(need<QPushButton>(studio, "generateButton"));
     waitFor([output] { return output->rowsModel()->rowCount() >= 12; }, "rows of the run to cancel");
-    click(need<QPushButton>(studio, "cancelRunButton"));
+    click(output->findChild<QPushButton*>(QStringLiteral("cancelRunButton")));
     waitFor([output] { return finished(output); }, "the cancelled run");
 
     // The pages of the wizard, with the Code Generation template.
