@@ -5,8 +5,11 @@ namespace sds {
 BatchPrompt buildBatchPrompt(const BatchRequestInput& input, const PromptOptions& options) {
     BatchPrompt prompt;
     prompt.system =
-        "You write training data for fine-tuning language models. Answer with one valid JSON object "
-        "and nothing else.";
+        options.seedPersona
+            ? "You are an expert in " + input.seed +
+                  ". You write clear quiz questions with correct, complete answers, as JSON."
+            : std::string("You write training data for fine-tuning language models. Answer with one valid "
+                          "JSON object and nothing else.");
     std::string& user = prompt.user;
     user += "Create " + std::to_string(input.count) + " distinct question and answer item" +
             (input.count == 1 ? "" : "s") + " about the topic \"" + input.seed + "\".\n\n";
@@ -41,16 +44,20 @@ BatchPrompt buildBatchPrompt(const BatchRequestInput& input, const PromptOptions
 }
 
 nlohmann::json rowsSchema(int count, bool boundItemCount) {
-    nlohmann::json item = {{"type", "object"},
-                           {"properties",
-                            {{"question", {{"type", "string"}, {"minLength", 1}}},
-                             {"solution", {{"type", "string"}, {"minLength", 1}}}}},
-                           {"required", {"question", "solution"}},
-                           {"additionalProperties", false}};
-    if (!boundItemCount)
-        item["properties"] = {{"question", {{"type", "string"}}}, {"solution", {{"type", "string"}}}};
+    nlohmann::json item = {
+        {"type", "object"},
+        {"properties", {{"question", {{"type", "string"}}}, {"solution", {{"type", "string"}}}}},
+        {"required", {"question", "solution"}},
+        {"additionalProperties", false}};
     nlohmann::json items = {{"type", "array"}, {"items", item}};
     if (boundItemCount) {
+        // Bounded strings stop a small model from running on until max_tokens and truncating the JSON.
+        items["items"]["properties"]["question"]["minLength"] = 10;
+        items["items"]["properties"]["question"]["maxLength"] = 300;
+        items["items"]["properties"]["question"]["pattern"] =
+            "^(How|What|Why|Which|When|Where|Can) [^\\n]{8,280}\\?$";
+        items["items"]["properties"]["solution"]["minLength"] = 10;
+        items["items"]["properties"]["solution"]["maxLength"] = 1500;
         items["minItems"] = count;
         items["maxItems"] = count;
     }

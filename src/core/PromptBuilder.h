@@ -26,6 +26,8 @@ struct BatchRequestInput {
 struct PromptOptions {
     std::size_t doNotRepeatLimit = 100; // as Cloudera's Synthetic Data Studio: the last 100
     std::size_t maxExamples = 10;
+    // A small model follows a persona for the seed better than a generic instruction.
+    bool seedPersona = false;
 };
 
 // Order follows the reference product: the JSON instruction, "create N items about <topic>", the user's

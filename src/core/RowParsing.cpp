@@ -98,6 +98,8 @@ std::optional<std::string> stringField(const nlohmann::json& object,
 
 // Empty, or placeholder text such as "..." that a small model copies from the instructions.
 bool blank(const std::string& text) {
+    if (text.find("<start_of_") != std::string::npos || text.find("<end_of_turn>") != std::string::npos)
+        return true; // a small model's stray control tokens
     return std::none_of(text.begin(), text.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80;
     });

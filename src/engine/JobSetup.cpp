@@ -18,9 +18,11 @@ providers::ProviderConfig providerConfigFor(const ProviderChoice& choice, const 
 RunOptions runOptionsFor(const JobSpec& job) {
     RunOptions options;
     if (job.provider.name == "local") {
-        options.boundItemCount = true; // keeps a small model on exactly N items
+        // A small model keeps to exactly N items of bounded length, and copies examples it is shown.
+        options.boundItemCount = true;
         options.prompt.doNotRepeatLimit = 20;
-        options.prompt.maxExamples = 2;
+        options.prompt.maxExamples = 0;
+        options.prompt.seedPersona = true;
     }
     return options;
 }

@@ -50,6 +50,7 @@ std::optional<ProviderError> LocalProvider::ensureStarted(const CancellationToke
     connection.baseUrl = m_server->baseUrl();
     connection.serviceName = "embedded model server";
     connection.timeout = std::chrono::minutes(10);
+    connection.extraBody = {{"repeat_penalty", 1.1}}; // llama.cpp: keeps a small model out of loops
     m_client = std::make_unique<openai::OpenAiCompatibleClient>(std::move(connection), m_transport);
     return std::nullopt;
 }

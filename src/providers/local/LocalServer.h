@@ -32,10 +32,10 @@ struct LocalServerOptions {
     std::filesystem::path python;
     std::filesystem::path serverScript;
     std::filesystem::path model;
-    int port = 0; // 0: pick a free port
-    int contextSize = 8192;
-    int parallelSlots = 4;
-    int threads = 0; // 0: the runtime decides
+    int port = 0;           // 0: pick a free port
+    int contextSize = 4096; // per slot
+    int parallelSlots = 2;  // more slots than cores gains nothing on a CPU
+    int threads = 0;        // 0: the runtime decides
     std::chrono::milliseconds startTimeout{std::chrono::minutes(2)};
     std::filesystem::path logFile; // the server's output; empty: discarded
 };

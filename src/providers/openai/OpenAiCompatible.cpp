@@ -172,7 +172,9 @@ http::HttpRequest OpenAiCompatibleClient::baseRequest(std::string method, const 
 ChatResult OpenAiCompatibleClient::chat(const ChatRequest& request, const CancellationToken& cancel) const {
     auto httpRequest = baseRequest("POST", "/chat/completions");
     httpRequest.headers.emplace_back("Content-Type", "application/json");
-    httpRequest.body = buildChatBody(request, m_connection.sendTopK).dump();
+    auto body = buildChatBody(request, m_connection.sendTopK);
+    body.update(m_connection.extraBody);
+    httpRequest.body = body.dump();
     return parseChatResponse(m_transport(httpRequest, cancel), m_connection, request);
 }
 

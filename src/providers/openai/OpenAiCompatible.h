@@ -18,6 +18,7 @@ struct Connection {
     std::string caBundlePath;
     bool sendTopK = true; // api.openai.com rejects top_k; vLLM, llama.cpp and NIM accept it
     std::chrono::milliseconds timeout{std::chrono::minutes(5)};
+    nlohmann::json extraBody = nlohmann::json::object(); // server-specific fields merged into each chat body
 };
 
 // "https://host/v1/chat/completions/" -> "https://host/v1"
