@@ -132,6 +132,7 @@ private slots:
     void secretsNeedAKeychainOrASessionOnlyChoice();
     void testConnectionReportsTheStandInAndUnreachableEndpoints();
     void closingDuringARunAsksAndKeepsItRunning();
+    void runThatCannotStartSaysWhyOnTheOutputPage();
     void restartedAppFindsItsGenerationsAndSettings();
     void embeddedModelMakesADataset();
 };
@@ -648,6 +649,34 @@ void TestStudio::closingDuringARunAsksAndKeepsItRunning() {
     QCOMPARE(outputRows(output), 30);
     QTRY_COMPARE(studio.context().generations().index(0, gui::GenerationsModel::Status).data().toString(),
                  QStringLiteral("Completed"));
+}
+
+void TestStudio::runThatCannotStartSaysWhyOnTheOutputPage() {
+    QTemporaryDir dir;
+    Studio studio(dir.path());
+    clickNavigation(studio, 3);
+    typeInto(studio.find<QLineEdit>(QStringLiteral("caiiEndpointEdit")),
+             QStringLiteral("https://caii.example/v1"));
+    typeInto(studio.find<QLineEdit>(QStringLiteral("caiiJwtFileEdit")),
+             dir.filePath(QStringLiteral("no-jwt")));
+    click(studio.find<QPushButton>(QStringLiteral("saveSettingsButton")));
+    QCOMPARE(label(studio, QStringLiteral("settingsStatusLabel")), QStringLiteral("Settings saved."));
+
+    click(studio.find<QPushButton>(QStringLiteral("templateButton_custom")));
+    selectData(studio.find<QComboBox>(QStringLiteral("providerCombo")), QStringLiteral("caii"));
+    QTRY_VERIFY(label(studio, QStringLiteral("modelStatusLabel")).contains(QStringLiteral("token")));
+    studio.find<QComboBox>(QStringLiteral("modelCombo"))
+        ->setEditText(QStringLiteral("meta/llama-3.1-8b-instruct"));
+    for (int step = 0; step < 3; ++step)
+        click(studio.find<QPushButton>(QStringLiteral("nextButton")));
+    QCOMPARE(studio.window().wizard()->step(), DatasetWizard::Summary);
+    click(studio.find<QPushButton>(QStringLiteral("generateButton")));
+    auto* output = wizardOutput(studio);
+    QTRY_COMPARE(outputStatus(output), QStringLiteral("The run could not start."));
+    const QString error = output->findChild<QLabel*>(QStringLiteral("runErrorLabel"))->text();
+    QVERIFY2(error.contains(QStringLiteral("token")), qPrintable(error));
+    QVERIFY(output->findChild<QLabel*>(QStringLiteral("runErrorLabel"))->isVisible());
+    QCOMPARE(studio.context().runs().activeCount(), 0);
 }
 
 void TestStudio::restartedAppFindsItsGenerationsAndSettings() {

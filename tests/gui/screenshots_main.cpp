@@ -163,6 +163,12 @@ int main(int argc, char** argv) {
             "the connection test");
     save(studio, folder, "09-settings.png");
 
+    // What a page says when its input is wrong.
+    configure(studio, "templateButton_text_to_sql", "");
+    selectData(need<QComboBox>(studio, "workflowCombo"), QStringLiteral("curation"));
+    next(studio);
+    save(studio, folder, "10-configure-validation.png");
+
     navigate(studio, 0);
     save(studio, folder, "01-home.png");
     return 0;
