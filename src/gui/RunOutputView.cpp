@@ -307,8 +307,7 @@ void RunOutputView::updateFromState() {
     if (!state)
         return;
     m_runId = state->runId;
-    if (!state->runId.isEmpty() || !state->finished)
-        setHeader(state->job);
+    setHeader(state->job);
     const auto& p = state->progress;
     const int requested = p.rowsRequested > 0 ? p.rowsRequested : state->job.size;
     m_progress->setRange(0, std::max(1, requested));
