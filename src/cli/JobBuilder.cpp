@@ -2,6 +2,8 @@
 
 #include "core/JsonFile.h"
 
+#include <ctime>
+
 namespace sds::cli {
 
 JobBuildResult buildJob(const GenerateFlags& flags, const TemplateRegistry& templates) {
@@ -106,6 +108,14 @@ JobBuildResult buildJob(const GenerateFlags& flags, const TemplateRegistry& temp
     if (flags.outputKeyCompletion)
         job.outputKeys.completion = *flags.outputKeyCompletion;
     job.fillFromTemplate(*source);
+    if (job.displayName.empty()) {
+        const std::time_t now = std::time(nullptr);
+        std::tm local{};
+        localtime_r(&now, &local);
+        char stamp[32];
+        std::strftime(stamp, sizeof stamp, " %Y-%m-%d %H:%M", &local);
+        job.displayName = source->name + stamp;
+    }
     if (job.workflow == Workflow::CustomDataCuration)
         return {std::nullopt,
                 "the curation workflow is not available yet: only sft (supervised fine-tuning) runs in "

@@ -49,9 +49,10 @@ std::variant<std::vector<Example>, std::string> readExamplesFile(const std::stri
     std::vector<Example> examples;
     for (std::size_t i = 0; i < parsed.json->size(); ++i) {
         const auto& e = (*parsed.json)[i];
-        if (!e.is_object() || !e.contains("question") || !e["question"].is_string() || !e.contains("solution") ||
-            !e["solution"].is_string())
-            return path + ": element " + std::to_string(i) + " needs string fields \"question\" and \"solution\"";
+        if (!e.is_object() || !e.contains("question") || !e["question"].is_string() ||
+            !e.contains("solution") || !e["solution"].is_string())
+            return path + ": element " + std::to_string(i) +
+                   " needs string fields \"question\" and \"solution\"";
         examples.push_back({e["question"].get<std::string>(), e["solution"].get<std::string>()});
     }
     return examples;

@@ -64,8 +64,11 @@ std::int64_t nowMs() {
         .count();
 }
 
-std::string datasetFileName(const std::string& model, std::int64_t timeMs) {
-    return "qa_pairs_" + modelFamily(model) + "_" + utcStamp(timeMs, "%Y%m%dT%H%M%SZ") + "_final.json";
+std::string datasetFileName(const std::string& model, std::int64_t timeMs, const std::string& runId) {
+    // The run id's random suffix keeps two runs started in the same second apart.
+    const std::string suffix = runId.substr(runId.rfind('-') + 1);
+    return "qa_pairs_" + modelFamily(model) + "_" + utcStamp(timeMs, "%Y%m%dT%H%M%SZ") + "_" + suffix +
+           "_final.json";
 }
 
 RunService::RunService(Project project, RunHistory& history)
@@ -80,9 +83,10 @@ std::variant<PreparedRun, std::string> RunService::prepare(const JobSpec& job) {
     run.createdAtMs = nowMs();
     run.runDir = m_project.runDir(run.id);
     run.journalPath = run.runDir / "journal.jsonl";
-    run.datasetPath = job.outputPath.empty()
-                          ? m_project.datasetsDir() / datasetFileName(job.provider.model, run.createdAtMs)
-                          : std::filesystem::absolute(job.outputPath);
+    run.datasetPath =
+        job.outputPath.empty()
+            ? m_project.datasetsDir() / datasetFileName(job.provider.model, run.createdAtMs, run.id)
+            : std::filesystem::absolute(job.outputPath);
     run.metadataPath = run.datasetPath.parent_path() / (run.datasetPath.stem().string() + ".metadata.json");
     if (run.job.displayName.empty())
         run.job.displayName = run.job.templateId + " " + utcStamp(run.createdAtMs, "%Y-%m-%d %H:%M");

@@ -66,7 +66,9 @@ private:
 
 [[nodiscard]] std::string newRunId();
 [[nodiscard]] std::int64_t nowMs();
-// "qa_pairs_<model>_<UTC time>_final.json", as Cloudera's Synthetic Data Studio names them.
-[[nodiscard]] std::string datasetFileName(const std::string& model, std::int64_t timeMs);
+// "qa_pairs_<model>_<UTC time>_<run suffix>_final.json", close to how Cloudera's Synthetic Data Studio
+// names them.
+[[nodiscard]] std::string datasetFileName(const std::string& model, std::int64_t timeMs,
+                                          const std::string& runId);
 
 } // namespace sds::engine
