@@ -1,5 +1,7 @@
 #include "standin/Generation.h"
 
+#include "core/Text.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -7,20 +9,8 @@
 namespace sds::standin {
 namespace {
 
-std::string toLower(std::string_view text) {
-    std::string lower(text);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return lower;
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-        text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-        text.remove_suffix(1);
-    return text;
-}
+using text::toLower;
+using text::trim;
 
 // Regex `Create (\d+)`, capped.
 std::optional<int> requestedCount(std::string_view text) {

@@ -1,5 +1,7 @@
 #include "standin/HttpWire.h"
 
+#include "core/Text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -12,15 +14,10 @@
 namespace sds::standin {
 namespace {
 
+using text::toLower;
+
 constexpr int pollIntervalMs = 200;
 constexpr std::size_t receiveChunkBytes = 64 * 1024;
-
-std::string toLower(std::string_view text) {
-    std::string lower(text);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return lower;
-}
 
 bool equalsIgnoringCase(std::string_view left, std::string_view right) {
     return left.size() == right.size() &&

@@ -1,5 +1,6 @@
 #include "standin/StandinServer.h"
 
+#include "core/Text.h"
 #include "providers/bedrock/SigV4.h"
 #include "standin/Generation.h"
 #include "standin/HttpWire.h"
@@ -62,32 +63,7 @@ ContentFault contentFaultOf(Fault fault) {
     }
 }
 
-std::string percentDecode(std::string_view text) {
-    const auto hexValue = [](char c) -> int {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    };
-    std::string decoded;
-    decoded.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size()) {
-            const int high = hexValue(text[i + 1]);
-            const int low = hexValue(text[i + 2]);
-            if (high >= 0 && low >= 0) {
-                decoded += static_cast<char>(high * 16 + low);
-                i += 2;
-                continue;
-            }
-        }
-        decoded += text[i];
-    }
-    return decoded;
-}
+using text::percentDecode;
 
 Reply jsonReply(int status, const Json& body, http::Headers headers = {}) {
     Reply reply;
