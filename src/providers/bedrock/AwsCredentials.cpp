@@ -1,5 +1,7 @@
 #include "providers/bedrock/AwsCredentials.h"
 
+#include "core/Text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -8,20 +10,8 @@
 namespace sds::providers::bedrock {
 namespace {
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-        text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-        text.remove_suffix(1);
-    return text;
-}
-
-std::string toLower(std::string_view text) {
-    std::string lower(text);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return lower;
-}
+using text::toLower;
+using text::trim;
 
 std::string withoutTrailingSlashes(std::string url) {
     while (!url.empty() && url.back() == '/')
