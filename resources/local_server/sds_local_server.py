@@ -257,6 +257,9 @@ class FrontEnd(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "sds-local-server"
+    # Headers and body go out in two writes; with Nagle on, a kept-alive connection waits ~40 ms for
+    # the delayed ACK of the first (docs/benchmarks.md, "Embedded model: app vs runtime").
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):  # quiet
         pass
