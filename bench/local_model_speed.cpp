@@ -25,9 +25,9 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
-#include <fstream>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -98,7 +98,8 @@ double num(const json& object, const char* key) {
 
 class Bench {
 public:
-    Bench(Settings settings, std::shared_ptr<providers::Provider> provider, std::shared_ptr<Recorder> recorder)
+    Bench(Settings settings, std::shared_ptr<providers::Provider> provider,
+          std::shared_ptr<Recorder> recorder)
         : m_settings(std::move(settings)), m_provider(std::move(provider)), m_recorder(std::move(recorder)) {
         m_request.model = m_provider->defaultModel();
         if (!m_settings.system.empty())
@@ -123,16 +124,20 @@ public:
             responseBody = m_recorder->lastResponseBody;
         }
         if (!result.ok()) {
-            emit({{"side", kSide}, {"event", "error"}, {"phase", phase}, {"message", result.error().message}});
+            emit(
+                {{"side", kSide}, {"event", "error"}, {"phase", phase}, {"message", result.error().message}});
             return false;
         }
         if (!m_bodyPrinted) {
             m_bodyPrinted = true;
-            emit({{"side", kSide}, {"event", "request_body"}, {"body", json::parse(requestBody, nullptr, false)}});
+            emit({{"side", kSide},
+                  {"event", "request_body"},
+                  {"body", json::parse(requestBody, nullptr, false)}});
         }
         const auto& response = result.value();
         const auto answer = json::parse(responseBody, nullptr, false);
-        const json timings = answer.is_object() && answer.contains("timings") ? answer["timings"] : json::object();
+        const json timings =
+            answer.is_object() && answer.contains("timings") ? answer["timings"] : json::object();
         const double promptMs = num(timings, "prompt_ms");
         const double predictedMs = num(timings, "predicted_ms");
         const double tokens = static_cast<double>(response.usage.output);
@@ -199,7 +204,7 @@ int run(const Settings& settings) {
     auto recorder = std::make_shared<Recorder>();
     http::Transport curl = http::defaultTransport();
     http::Transport transport = [curl, recorder](const http::HttpRequest& request,
-                                                            const CancellationToken& cancel) {
+                                                 const CancellationToken& cancel) {
         {
             std::lock_guard lock(recorder->mutex);
             recorder->lastRequestBody = request.body;
@@ -218,7 +223,8 @@ int run(const Settings& settings) {
     const providers::SystemEnvironment environment;
     auto created = providers::local::LocalProvider::create(config, environment, transport);
     if (!created.ok()) {
-        emit({{"side", kSide}, {"event", "error"}, {"phase", "create"}, {"message", created.error().message}});
+        emit(
+            {{"side", kSide}, {"event", "error"}, {"phase", "create"}, {"message", created.error().message}});
         return 1;
     }
     auto provider = created.value();
@@ -258,7 +264,10 @@ int run(const Settings& settings) {
         else if (verb == "run")
             ok = bench.batch("measure", round, count);
         else if (!verb.empty())
-            emit({{"side", kSide}, {"event", "error"}, {"phase", "command"}, {"message", "unknown: " + command}});
+            emit({{"side", kSide},
+                  {"event", "error"},
+                  {"phase", "command"},
+                  {"message", "unknown: " + command}});
         emit({{"side", kSide}, {"event", "batch_done"}, {"ok", ok}});
         if (!ok)
             return 1;
@@ -287,8 +296,9 @@ int main(int argc, char** argv) {
     app.add_flag("--schema", settings.schema,
                  "Ask for a question/solution JSON object (response_format json_schema), as generation does");
     app.add_option("--model", settings.modelPath, "GGUF file (default: the manifest's model)");
-    app.add_flag("--stdin", settings.stdinMode,
-                 "Read commands from stdin: 'warmup N', 'run N ROUND', 'quit'; {\"event\":\"batch_done\"} after each");
+    app.add_flag(
+        "--stdin", settings.stdinMode,
+        "Read commands from stdin: 'warmup N', 'run N ROUND', 'quit'; {\"event\":\"batch_done\"} after each");
     CLI11_PARSE(app, argc, argv);
 
     spdlog::set_level(spdlog::level::warn);
