@@ -348,20 +348,9 @@ Measurement runBaseline(Standin& standin, const JobSpec& job, int concurrency, i
     BatchRequestInput input;
     input.seed = job.seeds.front();
     input.count = job.rowsPerRequest;
-    input.userPrompt = job.prompt;
-    input.examples = job.examples;
     input.doNotRepeat = doNotRepeat;
-    const BatchPrompt prompt = buildBatchPrompt(input);
-    providers::ChatRequest request;
-    request.model = job.provider.model;
-    request.messages = {{providers::ChatMessage::Role::System, prompt.system},
-                        {providers::ChatMessage::Role::User, prompt.user}};
-    request.temperature = job.parameters.temperature;
-    request.topP = job.parameters.topP;
-    request.topK = job.parameters.topK;
-    request.maxTokens = job.parameters.maxTokens;
-    request.jsonSchema = rowsSchema(job.rowsPerRequest, false);
-    request.schemaName = "generated_items";
+    const providers::ChatRequest request =
+        engine::buildChatRequest(job, std::move(input), engine::RunOptions{});
 
     const auto provider = makeProvider(standin.baseUrl(), static_cast<std::size_t>(concurrency * perThread));
     std::atomic<int> done{0};

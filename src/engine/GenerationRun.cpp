@@ -105,22 +105,7 @@ struct GenerationRun::State {
 
     // Outside the lock: the prompt and the request for a batch.
     providers::ChatRequest chatRequestFor(Batch& batch) const {
-        batch.input.userPrompt = job.prompt;
-        batch.input.examples = job.examples;
-        batch.input.databaseSchema = job.databaseSchema;
-        const BatchPrompt prompt = buildBatchPrompt(batch.input, options.prompt);
-        providers::ChatRequest request;
-        request.model = job.provider.model;
-        request.messages = {{providers::ChatMessage::Role::System, prompt.system},
-                            {providers::ChatMessage::Role::User, prompt.user}};
-        request.temperature = job.parameters.temperature;
-        request.topP = job.parameters.topP;
-        request.topK = job.parameters.topK;
-        request.maxTokens = job.parameters.maxTokens;
-        if (options.structuredOutput)
-            request.jsonSchema = rowsSchema(batch.count, options.boundItemCount);
-        request.schemaName = "generated_items";
-        return request;
+        return buildChatRequest(job, std::move(batch.input), options);
     }
 
     // Outside the lock: the items in an answer.
@@ -285,6 +270,26 @@ struct GenerationRun::State {
         return p;
     }
 };
+
+providers::ChatRequest buildChatRequest(const JobSpec& job, BatchRequestInput input,
+                                        const RunOptions& options) {
+    input.userPrompt = job.prompt;
+    input.examples = job.examples;
+    input.databaseSchema = job.databaseSchema;
+    const BatchPrompt prompt = buildBatchPrompt(input, options.prompt);
+    providers::ChatRequest request;
+    request.model = job.provider.model;
+    request.messages = {{providers::ChatMessage::Role::System, prompt.system},
+                        {providers::ChatMessage::Role::User, prompt.user}};
+    request.temperature = job.parameters.temperature;
+    request.topP = job.parameters.topP;
+    request.topK = job.parameters.topK;
+    request.maxTokens = job.parameters.maxTokens;
+    if (options.structuredOutput)
+        request.jsonSchema = rowsSchema(input.count, options.boundItemCount);
+    request.schemaName = "generated_items";
+    return request;
+}
 
 GenerationRun::GenerationRun(JobSpec job, std::shared_ptr<providers::Provider> provider, Journal& journal,
                              RunOptions options)

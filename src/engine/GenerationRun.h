@@ -54,6 +54,11 @@ struct RunOutcome {
     std::vector<std::string> problems; // distinct request failures seen, first few
 };
 
+// The request the engine sends for one batch: `input` names the seed, count and questions not to
+// repeat; the prompt, examples, schema and parameters come from the job.
+[[nodiscard]] providers::ChatRequest buildChatRequest(const JobSpec& job, BatchRequestInput input,
+                                                      const RunOptions& options);
+
 // One generation: the plan of seed × batch fanned out over a pool of workers, as many requests in
 // flight as the adaptive limit allows. Accepted rows go to the journal as they arrive.
 class GenerationRun {

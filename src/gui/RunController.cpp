@@ -140,12 +140,7 @@ void RunController::work(const std::shared_ptr<Live>& live, const Request& reque
                 state.datasetPath = report.datasetPath.empty() ? QString() : qs(report.datasetPath.string());
                 state.datasetRows = static_cast<int>(report.datasetRows);
                 state.seconds = report.seconds;
-                if (live->thread.joinable())
-                    live->thread.join();
-                m_live.erase(live->ticket);
-                emit runFinished(live->ticket);
-                state.rows.reset();
-                emit activeCountChanged(activeCount());
+                retire(live, state);
             },
             Qt::QueuedConnection);
     } catch (const std::exception& error) {
@@ -162,14 +157,18 @@ void RunController::failToStart(const std::shared_ptr<Live>& live, const std::st
             state.finished = true;
             state.status = RunStatus::Failed;
             state.error = message;
-            if (live->thread.joinable())
-                live->thread.join();
-            m_live.erase(live->ticket);
-            emit runFinished(live->ticket);
-            state.rows.reset();
-            emit activeCountChanged(activeCount());
+            retire(live, state);
         },
         Qt::QueuedConnection);
+}
+
+void RunController::retire(const std::shared_ptr<Live>& live, RunState& state) {
+    if (live->thread.joinable())
+        live->thread.join();
+    m_live.erase(live->ticket);
+    emit runFinished(live->ticket);
+    state.rows.reset();
+    emit activeCountChanged(activeCount());
 }
 
 void RunController::scheduleFlush(const std::shared_ptr<Live>& live) {

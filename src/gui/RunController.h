@@ -87,6 +87,8 @@ private:
     void scheduleFlush(const std::shared_ptr<Live>& live);
     void flush(Live& live);
     void failToStart(const std::shared_ptr<Live>& live, const std::string& error);
+    // On the GUI thread once a run has ended: joins its thread and tells the views.
+    void retire(const std::shared_ptr<Live>& live, RunState& state);
 
     Workspace& m_workspace;
     AccessSource m_access;
