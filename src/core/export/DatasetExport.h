@@ -45,8 +45,8 @@ struct ExportResult {
     std::vector<ExportedFile> files;
     std::size_t rowsRead = 0;
     std::size_t rowsDropped = 0; // refused by `keep`
-    std::size_t rowsSkipped =
-        0; // not an object, or missing the prompt/completion key (openai/alpaca/bedrock)
+    // Not an object, or (openai/alpaca/bedrock) without the prompt or completion key.
+    std::size_t rowsSkipped = 0;
     std::string error;
     [[nodiscard]] bool ok() const { return error.empty(); }
 };
