@@ -1,162 +1,53 @@
 #include "cli/Cli.h"
 
+#include "cli/CliCommon.h"
+#include "cli/Commands.h"
 #include "cli/JobBuilder.h"
 #include "core/Project.h"
 #include "core/RunHistory.h"
 #include "engine/JobSetup.h"
 #include "engine/RunService.h"
 #include "providers/ProviderFactory.h"
-#include "providers/local/LocalServer.h"
 
 #include <CLI/CLI.hpp>
-#include <atomic>
-#include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-#include <thread>
-#include <unistd.h>
 
 namespace sds::cli {
 namespace {
-
-enum ExitCode { kOk = 0, kRunFailed = 1, kBadInput = 2, kPartial = 3, kCancelled = 130 };
-
-std::atomic<int> g_interrupts{0};
-
-void onInterrupt(int) {
-    if (g_interrupts.fetch_add(1) >= 1) {
-        providers::local::stopAllLocalServers();
-        std::_Exit(kCancelled);
-    }
-}
-
-void installInterruptHandlers() {
-    struct sigaction action {};
-    action.sa_handler = onInterrupt;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, nullptr);
-    sigaction(SIGTERM, &action, nullptr);
-}
-
-int fail(int code, const std::string& message) {
-    std::cerr << "sds: error: " << message << "\n";
-    return code;
-}
-
-std::string formatSeconds(double seconds) {
-    if (seconds < 0)
-        return "?";
-    const auto total = static_cast<long long>(std::llround(seconds));
-    if (total < 60)
-        return std::to_string(total) + "s";
-    if (total < 3600)
-        return std::to_string(total / 60) + "m" + std::to_string(total % 60) + "s";
-    return std::to_string(total / 3600) + "h" + std::to_string((total % 3600) / 60) + "m";
-}
-
-std::string formatTime(std::int64_t ms) {
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm local{};
-    localtime_r(&seconds, &local);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M", &local);
-    return buffer;
-}
-
-class ProgressPrinter {
-public:
-    ProgressPrinter() : m_terminal(::isatty(STDERR_FILENO) != 0) {}
-
-    void update(const engine::Progress& p) {
-        const int total = std::max(1, p.rowsRequested);
-        if (m_terminal) {
-            constexpr int kWidth = 28;
-            const int filled = std::min(kWidth, p.rowsDone * kWidth / total);
-            std::string bar(static_cast<std::size_t>(filled), '#');
-            bar.append(static_cast<std::size_t>(kWidth - filled), '.');
-            std::fprintf(stderr,
-                         "\r[%s] %d/%d rows  %.1f rows/s  ETA %s  in flight %d  retries %d  failed %d  "
-                         "tokens %lld/%lld ",
-                         bar.c_str(), p.rowsDone, p.rowsRequested, p.rowsPerSecond,
-                         formatSeconds(p.etaSeconds).c_str(), p.inFlight, p.retries, p.failedRequests,
-                         static_cast<long long>(p.tokens.input), static_cast<long long>(p.tokens.output));
-            std::fflush(stderr);
-            m_dirty = true;
-        } else {
-            const int decile = p.rowsDone * 10 / total;
-            if (decile > m_lastDecile) {
-                m_lastDecile = decile;
-                std::fprintf(stderr, "%d/%d rows (%.1f rows/s, %d retries, %d failed requests)\n", p.rowsDone,
-                             p.rowsRequested, p.rowsPerSecond, p.retries, p.failedRequests);
-            }
-        }
-    }
-    void finish() {
-        if (m_dirty)
-            std::fprintf(stderr, "\n");
-        m_dirty = false;
-    }
-
-private:
-    bool m_terminal;
-    bool m_dirty = false;
-    int m_lastDecile = 0;
-};
-
-int openHistory(const Project& project, RunHistory& history) {
-    if (auto error = project.ensureExists(); !error.empty())
-        return fail(kRunFailed, error);
-    if (auto error = history.open(project.historyDatabase()); !error.empty())
-        return fail(kRunFailed, error);
-    return kOk;
-}
-
-providers::Result<std::shared_ptr<providers::Provider>> providerFor(JobSpec& job, const Project& project) {
-    auto provider = providers::makeProvider(engine::providerConfigFor(job.provider, project),
-                                            providers::SystemEnvironment{});
-    if (!provider.ok())
-        return provider;
-    if (job.provider.model.empty())
-        job.provider.model = provider.value()->defaultModel();
-    if (job.provider.model.empty())
-        return providers::ProviderError{providers::ErrorKind::UnknownModel,
-                                        "choose a model with --model (see `sds models --provider " +
-                                            job.provider.name + "`)",
-                                        std::nullopt, std::nullopt};
-    return provider;
-}
 
 int runGeneration(engine::RunService& service, const engine::PreparedRun& prepared,
                   const std::shared_ptr<providers::Provider>& provider) {
     const auto& run = prepared;
     const auto& job = prepared.job;
-    std::cerr << (run.resumed ? "Resuming run " : "Run ") << run.id << ": " << job.size << " rows from "
-              << job.seeds.size() << " seeds with " << job.provider.name << " / "
+    for (const auto& notice : run.notices)
+        warn(notice);
+    std::string source;
+    if (job.workflow == Workflow::CustomDataCuration)
+        source = std::to_string(job.size) + " elements of " +
+                 std::filesystem::path(job.inputFiles.front()).filename().string();
+    else if (!run.chunks.empty())
+        source = std::to_string(job.size) + " rows from " + std::to_string(run.chunks.size()) +
+                 " excerpts of " + std::to_string(job.inputFiles.size()) + " documents";
+    else
+        source = std::to_string(job.size) + " rows from " + std::to_string(job.seeds.size()) + " seeds";
+    std::cerr << (run.resumed ? "Resuming run " : "Run ") << run.id << ": " << source << " with "
+              << job.provider.name << " / "
               << (job.provider.model.empty() ? "default model" : job.provider.model) << ", up to "
               << job.concurrency << " requests in flight\n";
     CancellationToken cancel;
-    std::atomic<bool> finished{false};
-    std::thread watcher([&] {
-        while (!finished.load()) {
-            if (g_interrupts.load() > 0 && !cancel.isCancelled()) {
-                cancel.cancel();
-                std::fprintf(stderr,
-                             "\nCancelling: keeping the rows that arrived (Ctrl-C again to quit now)\n");
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-    });
-    ProgressPrinter printer;
+    ProgressPrinter printer(job.workflow == Workflow::CustomDataCuration ? "elements" : "rows");
     engine::RunCallbacks callbacks;
     callbacks.progress = [&](const engine::Progress& p) {
         printer.update(p);
     };
-    const auto report = service.execute(prepared, provider, engine::runOptionsFor(job), callbacks, cancel);
-    finished = true;
-    watcher.join();
+    engine::RunReport report;
+    {
+        CancelOnInterrupt interrupt(cancel);
+        report = service.execute(prepared, provider, engine::runOptionsFor(job), callbacks, cancel);
+    }
     printer.finish();
 
     const auto& p = report.outcome.progress;
@@ -166,10 +57,25 @@ int runGeneration(engine::RunService& service, const engine::PreparedRun& prepar
                                 : std::string())
               << "\n"
               << "  requests: " << p.requestsDone << ", retries " << p.retries << ", failed "
-              << p.failedRequests << ", duplicates dropped " << p.duplicates << ", incomplete items re-asked "
-              << p.invalidItems << "\n"
-              << "  tokens:   " << p.tokens.input << " in, " << p.tokens.output << " out\n"
+              << p.failedRequests << ", duplicates dropped " << p.duplicates << ", near-duplicates rejected "
+              << p.nearDuplicates << ", incomplete items re-asked " << p.invalidItems << "\n";
+    if (p.skippedInputs > 0)
+        std::cout << "  skipped:  " << p.skippedInputs << " elements without the field \"" << job.inputKey
+                  << "\"\n";
+    int shown = 0;
+    for (const auto& seed : report.outcome.seeds)
+        if (seed.nearDuplicates > 0 && shown++ < 20)
+            std::cout << "            near-duplicates rejected for \"" << seed.seed
+                      << "\": " << seed.nearDuplicates << "\n";
+    std::cout << "  tokens:   " << p.tokens.input << " in, " << p.tokens.output << " out\n"
               << "  time:     " << formatSeconds(report.seconds) << "\n";
+    if (report.validation.ran && report.validation.error.empty()) {
+        const auto& c = report.validation.counts;
+        std::cout << "  checked:  " << c.passed << " passed, " << c.failed << " failed, " << c.unjudged
+                  << " not judged (" << job.validator << " validator)\n";
+        for (const auto& failure : report.validation.firstFailures)
+            std::cout << "            " << failure << "\n";
+    }
     if (!report.datasetPath.empty())
         std::cout << "  dataset:  " << report.datasetPath.string() << "\n"
                   << "  metadata: " << report.metadataPath.string() << "\n";
@@ -209,6 +115,10 @@ nlohmann::json recordToJson(const RunRecord& r) {
         {"score", r.score ? nlohmann::json(*r.score) : nlohmann::json()},
         {"error", r.error},
     };
+    if (!r.validationJson.empty())
+        json["validation"] = nlohmann::json::parse(r.validationJson, nullptr, false);
+    if (!r.evaluationJson.empty())
+        json["evaluation"] = nlohmann::json::parse(r.evaluationJson, nullptr, false);
     return json;
 }
 
@@ -232,13 +142,8 @@ int run(int argc, char** argv) {
     templatesCommand->add_flag("--json", templatesJson, "As JSON");
 
     auto* modelsCommand = app.add_subcommand("models", "List the models a provider offers");
-    providers::ProviderConfig modelsConfig;
-    modelsConfig.provider = "local";
-    modelsCommand->add_option("--provider", modelsConfig.provider, "local, bedrock, caii or openai");
-    modelsCommand->add_option("--endpoint", modelsConfig.endpoint, "Base URL of the provider");
-    modelsCommand->add_option("--region", modelsConfig.region, "AWS region (bedrock)");
-    modelsCommand->add_option("--profile", modelsConfig.profile, "AWS profile (bedrock)");
-    modelsCommand->add_option("--ca-bundle", modelsConfig.caBundlePath, "CA bundle file for TLS");
+    ProviderChoice modelsChoice;
+    addProviderOptions(*modelsCommand, modelsChoice, "local, bedrock, caii or openai");
 
     auto* generateCommand = app.add_subcommand("generate", "Generate a dataset");
     GenerateFlags flags;
@@ -246,20 +151,33 @@ int run(int argc, char** argv) {
     generateCommand->add_option("--config", flags.configFile, "Job file (as saved by the app)");
     generateCommand->add_option("--template", flags.templateId,
                                 "code_generation, text_to_sql, custom, or your own");
-    generateCommand->add_option("--workflow", flags.workflow, "sft (supervised fine-tuning)");
+    generateCommand->add_option("--workflow", flags.workflow,
+                                "sft (supervised fine-tuning, default) or curation (custom data curation)");
     generateCommand->add_option("--provider", flags.provider, "local (default), bedrock, caii or openai");
     generateCommand->add_option("--model", flags.model, "Model id (for local: a .gguf file)");
     generateCommand->add_option("--endpoint", flags.endpoint, "Provider base URL");
     generateCommand->add_option("--region", flags.region, "AWS region (bedrock)");
     generateCommand->add_option("--profile", flags.profile, "AWS profile (bedrock)");
     generateCommand->add_option("--ca-bundle", flags.caBundle, "CA bundle file for TLS");
-    generateCommand->add_option("--size", flags.size, "Number of rows in the dataset");
+    generateCommand->add_option("--size", flags.size, "Number of rows in the dataset (sft)");
     generateCommand->add_option("--seed", flags.seeds, "A seed topic (repeatable)");
     generateCommand->add_option("--seeds-file", flags.seedsFile, "Seeds: one per line, or a JSON array");
     generateCommand->add_option("--examples-file", flags.examplesFile, "JSON array of {question, solution}");
     generateCommand->add_option("--prompt", flags.prompt, "The instruction for the model");
     generateCommand->add_option("--prompt-file", flags.promptFile, "Read the prompt from a file");
     generateCommand->add_option("--schema-file", flags.schemaFile, "Database schema DDL (text to SQL)");
+    generateCommand->add_option("--input", flags.inputFiles,
+                                "sft: a document to ground questions in (PDF, DOCX, TXT, MD; repeatable); "
+                                "curation: the JSON array or JSON Lines file to curate");
+    generateCommand->add_option("--input-key", flags.inputKey,
+                                "curation: the field sent to the model (default Prompt)");
+    generateCommand->add_option("--chunk-size", flags.chunkSize,
+                                "Characters per document excerpt (default 1000)");
+    generateCommand->add_option("--chunk-overlap", flags.chunkOverlap,
+                                "Characters shared by consecutive excerpts (default 100)");
+    generateCommand->add_option("--similarity-threshold", flags.similarityThreshold,
+                                "Reject a question whose ROUGE-L F1 with an earlier one is above this "
+                                "(default 0.7; 1 turns it off)");
     generateCommand->add_option("--temperature", flags.temperature, "0 to 2");
     generateCommand->add_option("--top-p", flags.topP, "0 to 1");
     generateCommand->add_option("--top-k", flags.topK, "0 to 300");
@@ -271,7 +189,8 @@ int run(int argc, char** argv) {
     generateCommand->add_option("--name", flags.name, "Display name of the run");
     generateCommand->add_option("--output", flags.output, "Dataset file to write");
     generateCommand->add_option("--output-key", flags.outputKeyPrompt,
-                                "Row key of the question (default Prompt)");
+                                "sft: row key of the question (default Prompt); curation: the output field "
+                                "(default Completion)");
     generateCommand->add_option("--output-value", flags.outputKeyCompletion,
                                 "Row key of the answer (default Completion)");
     generateCommand->add_option("--resume", resumeId, "Finish the run with this id");
@@ -283,6 +202,12 @@ int run(int argc, char** argv) {
     auto* showCommand = app.add_subcommand("show", "Show one generation");
     std::string showId;
     showCommand->add_option("RUN_ID", showId, "Run id")->required();
+
+    std::vector<std::unique_ptr<Command>> commands = makeWorkflowCommands();
+    for (auto& command : makeQualityCommands())
+        commands.push_back(std::move(command));
+    for (auto& command : commands)
+        command->attach(app);
 
     try {
         app.parse(argc, argv);
@@ -297,10 +222,16 @@ int run(int argc, char** argv) {
 
     const Project project = Project::fromEnvironment();
 
+    for (auto& command : commands)
+        if (command->parsed()) {
+            installInterruptHandlers();
+            return command->run(project);
+        }
+
     if (templatesCommand->parsed()) {
         const auto templates = project.loadTemplates();
         for (const auto& error : templates.errors())
-            std::cerr << "sds: warning: " << error << "\n";
+            warn(error);
         if (templatesJson) {
             nlohmann::json list = nlohmann::json::array();
             for (const auto& t : templates.templates()) {
@@ -319,8 +250,8 @@ int run(int argc, char** argv) {
     }
 
     if (modelsCommand->parsed()) {
-        modelsConfig.modelsDir = project.modelsDir().string();
-        auto provider = providers::makeProvider(modelsConfig, providers::SystemEnvironment{});
+        auto config = engine::providerConfigFor(modelsChoice, project);
+        auto provider = providers::makeProvider(config, providers::SystemEnvironment{});
         if (!provider.ok())
             return fail(kBadInput, provider.error().message);
         CancellationToken cancel;
@@ -340,7 +271,15 @@ int run(int argc, char** argv) {
             const auto record = history.find(showId);
             if (!record)
                 return fail(kBadInput, "no run with id " + showId + " (see `sds runs`)");
-            std::cout << recordToJson(*record).dump(2) << "\n";
+            auto json = recordToJson(*record);
+            auto& exports = json["exports"] = nlohmann::json::array();
+            for (const auto& e : history.exports(showId))
+                exports.push_back({{"path", e.path},
+                                   {"format", e.format},
+                                   {"part", e.part},
+                                   {"rows", e.rows},
+                                   {"created_at_ms", e.createdAtMs}});
+            std::cout << json.dump(2) << "\n";
             return kOk;
         }
         const auto records = history.list();
@@ -351,13 +290,16 @@ int run(int argc, char** argv) {
             std::cout << list.dump(2) << "\n";
             return kOk;
         }
-        std::printf("%-22s %-24s %-16s %-8s %-28s %9s %10s %s\n", "ID", "NAME", "TEMPLATE", "PROVIDER",
-                    "MODEL", "ROWS", "STATUS", "CREATED");
+        std::printf("%-22s %-24s %-16s %-8s %-28s %11s %5s %10s %s\n", "ID", "NAME", "TEMPLATE", "PROVIDER",
+                    "MODEL", "ROWS", "SCORE", "STATUS", "CREATED");
         for (const auto& r : records) {
             const std::string model = std::filesystem::path(r.model).filename().string();
-            std::printf("%-22s %-24.24s %-16.16s %-8s %-28.28s %4d/%-4d %10s %s\n", r.id.c_str(),
+            char score[16] = "-";
+            if (r.score)
+                std::snprintf(score, sizeof score, "%.2f", *r.score);
+            std::printf("%-22s %-24.24s %-16.16s %-8s %-28.28s %5d/%-5d %5s %10s %s\n", r.id.c_str(),
                         r.displayName.c_str(), r.templateId.c_str(), r.provider.c_str(), model.c_str(),
-                        r.completedRows, r.requestedSize, toString(r.status).c_str(),
+                        r.completedRows, r.requestedSize, score, toString(r.status).c_str(),
                         formatTime(r.createdAtMs).c_str());
         }
         return kOk;
@@ -374,7 +316,7 @@ int run(int argc, char** argv) {
         if (auto* error = std::get_if<std::string>(&prepared))
             return fail(kBadInput, *error);
         auto& run = std::get<engine::PreparedRun>(prepared);
-        auto provider = providerFor(run.job, project);
+        auto provider = providerFor(run.job.provider, project);
         if (!provider.ok()) {
             service.markFailed(run, provider.error().message);
             return fail(kBadInput, provider.error().message);
@@ -383,7 +325,7 @@ int run(int argc, char** argv) {
     }
     const auto templates = project.loadTemplates();
     for (const auto& error : templates.errors())
-        std::cerr << "sds: warning: " << error << "\n";
+        warn(error);
     auto built = buildJob(flags, templates);
     if (!built.job)
         return fail(kBadInput, built.error);
@@ -391,12 +333,12 @@ int run(int argc, char** argv) {
         built.job->concurrency = engine::kLocalModelConcurrency;
     if (built.job->provider.name == "local" && !flags.rowsPerRequest && flags.configFile.empty())
         built.job->rowsPerRequest = engine::kLocalModelRowsPerRequest;
-    auto provider = providerFor(*built.job, project);
+    auto provider = providerFor(built.job->provider, project);
     if (!provider.ok())
         return fail(kBadInput, provider.error().message);
     auto prepared = service.prepare(*built.job);
     if (auto* error = std::get_if<std::string>(&prepared))
-        return fail(kRunFailed, *error);
+        return fail(kBadInput, *error);
     return runGeneration(service, std::get<engine::PreparedRun>(prepared), provider.value());
 }
 

@@ -6,7 +6,7 @@
 
 namespace sds::cli {
 
-JobBuildResult buildJob(const GenerateFlags& flags, const TemplateRegistry& templates) {
+JobBuildResult buildDraft(const GenerateFlags& flags, const TemplateRegistry& templates) {
     JobSpec job;
     bool fromFile = false;
     if (!flags.configFile.empty()) {
@@ -36,10 +36,6 @@ JobBuildResult buildJob(const GenerateFlags& flags, const TemplateRegistry& temp
         const auto workflow = workflowFromString(*flags.workflow);
         if (!workflow)
             return {std::nullopt, "--workflow must be sft or curation, not \"" + *flags.workflow + "\""};
-        if (*workflow == Workflow::CustomDataCuration)
-            return {std::nullopt,
-                    "--workflow curation is not available yet: only sft (supervised fine-tuning) runs "
-                    "in this version"};
         job.workflow = *workflow;
     }
     if (flags.provider)
@@ -103,11 +99,35 @@ JobBuildResult buildJob(const GenerateFlags& flags, const TemplateRegistry& temp
         job.displayName = *flags.name;
     if (flags.output)
         job.outputPath = *flags.output;
+    const bool curation = job.workflow == Workflow::CustomDataCuration;
+    // As in Cloudera's Synthetic Data Studio, curation's output key names the model's output field.
     if (flags.outputKeyPrompt)
-        job.outputKeys.prompt = *flags.outputKeyPrompt;
+        (curation ? job.outputKeys.completion : job.outputKeys.prompt) = *flags.outputKeyPrompt;
     if (flags.outputKeyCompletion)
         job.outputKeys.completion = *flags.outputKeyCompletion;
-    job.fillFromTemplate(*source);
+    if (!flags.inputFiles.empty())
+        job.inputFiles = flags.inputFiles;
+    if (flags.inputKey)
+        job.inputKey = *flags.inputKey;
+    if (flags.chunkSize)
+        job.chunkSize = *flags.chunkSize;
+    if (flags.chunkOverlap)
+        job.chunkOverlap = *flags.chunkOverlap;
+    if (flags.similarityThreshold)
+        job.similarityThreshold = *flags.similarityThreshold;
+    if (curation) {
+        // The template's question-writing prompt, seeds and question/answer examples do not fit curation:
+        // the instruction and examples are the user's.
+        const std::string prompt = job.prompt;
+        const std::vector<Example> examples = job.examples;
+        job.fillFromTemplate(*source);
+        job.prompt = prompt;
+        job.examples = examples;
+        job.seeds.clear();
+        job.validator.clear();
+    } else {
+        job.fillFromTemplate(*source);
+    }
     if (job.displayName.empty()) {
         const std::time_t now = std::time(nullptr);
         std::tm local{};
@@ -116,10 +136,21 @@ JobBuildResult buildJob(const GenerateFlags& flags, const TemplateRegistry& temp
         std::strftime(stamp, sizeof stamp, " %Y-%m-%d %H:%M", &local);
         job.displayName = source->name + stamp;
     }
-    if (job.workflow == Workflow::CustomDataCuration)
+    return {std::move(job), {}};
+}
+
+JobBuildResult buildJob(const GenerateFlags& flags, const TemplateRegistry& templates) {
+    auto draft = buildDraft(flags, templates);
+    if (!draft.job)
+        return draft;
+    JobSpec& job = *draft.job;
+    if (job.workflow == Workflow::CustomDataCuration && job.inputFiles.empty())
         return {std::nullopt,
-                "the curation workflow is not available yet: only sft (supervised fine-tuning) runs in "
-                "this version"};
+                "curation needs the file to curate: --input FILE.json (a JSON array or JSON Lines)"};
+    if (job.workflow == Workflow::CustomDataCuration &&
+        job.prompt.find_first_not_of(" \t\r\n") == std::string::npos)
+        return {std::nullopt, "curation needs the instruction applied to each element: --prompt TEXT or "
+                              "--prompt-file FILE"};
     const auto problems = validate(job);
     if (!problems.empty())
         return {std::nullopt, problems.front()};

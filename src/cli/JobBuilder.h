@@ -39,6 +39,11 @@ struct GenerateFlags {
     std::optional<std::string> output;
     std::optional<std::string> outputKeyPrompt;
     std::optional<std::string> outputKeyCompletion;
+    std::vector<std::string> inputFiles; // documents (sft) or the file to curate (curation)
+    std::optional<std::string> inputKey;
+    std::optional<int> chunkSize;
+    std::optional<int> chunkOverlap;
+    std::optional<double> similarityThreshold;
 };
 
 struct JobBuildResult {
@@ -48,6 +53,8 @@ struct JobBuildResult {
 
 // The job document from a job file, the flags and the template, validated.
 [[nodiscard]] JobBuildResult buildJob(const GenerateFlags& flags, const TemplateRegistry& templates);
+// The same without the checks that only a run needs (e.g. for asking the model to suggest a prompt).
+[[nodiscard]] JobBuildResult buildDraft(const GenerateFlags& flags, const TemplateRegistry& templates);
 
 using engine::readExamplesFile;
 using engine::readSeedsFile;

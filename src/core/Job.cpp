@@ -25,6 +25,8 @@ void JobSpec::fillFromTemplate(const Template& source) {
         examples = source.examples;
     if (databaseSchema.empty())
         databaseSchema = source.databaseSchema;
+    if (validator.empty())
+        validator = source.validator;
 }
 
 std::vector<int> JobSpec::rowsPerSeed() const {
@@ -34,6 +36,15 @@ std::vector<int> JobSpec::rowsPerSeed() const {
     const int count = static_cast<int>(seeds.size());
     for (int i = 0; i < count; ++i)
         rows.push_back(size / count + (i < size % count ? 1 : 0));
+    return rows;
+}
+
+std::vector<int> spreadEvenly(int total, std::size_t parts) {
+    std::vector<int> rows;
+    rows.reserve(parts);
+    const auto n = static_cast<long long>(parts);
+    for (long long i = 0; i < n; ++i)
+        rows.push_back(static_cast<int>((i + 1) * total / n - i * total / n));
     return rows;
 }
 
@@ -69,6 +80,8 @@ nlohmann::json toJson(const JobSpec& job) {
         examples.push_back({{"question", example.question}, {"solution", example.solution}});
     if (!job.databaseSchema.empty())
         json["database_schema"] = job.databaseSchema;
+    if (!job.validator.empty())
+        json["validator"] = job.validator;
     json["parameters"] = {{"temperature", job.parameters.temperature},
                           {"top_p", job.parameters.topP},
                           {"top_k", job.parameters.topK},
@@ -81,6 +94,11 @@ nlohmann::json toJson(const JobSpec& job) {
         json["output"] = job.outputPath;
     if (!job.inputFiles.empty())
         json["input_files"] = job.inputFiles;
+    json["chunk_size"] = job.chunkSize;
+    json["chunk_overlap"] = job.chunkOverlap;
+    if (job.workflow == Workflow::CustomDataCuration)
+        json["input_key"] = job.inputKey;
+    json["similarity_threshold"] = job.similarityThreshold;
     return json;
 }
 
@@ -194,6 +212,7 @@ JobParseResult jobFromJson(const nlohmann::json& json, const std::string& source
         }
     }
     reader.read(json, "", "database_schema", job.databaseSchema);
+    reader.read(json, "", "validator", job.validator);
     if (json.contains("parameters") && json["parameters"].is_object()) {
         const auto& p = json["parameters"];
         reader.read(p, "parameters", "temperature", job.parameters.temperature);
@@ -210,6 +229,10 @@ JobParseResult jobFromJson(const nlohmann::json& json, const std::string& source
     reader.read(json, "", "concurrency", job.concurrency);
     reader.read(json, "", "output", job.outputPath);
     reader.read(json, "", "input_files", job.inputFiles);
+    reader.read(json, "", "chunk_size", job.chunkSize);
+    reader.read(json, "", "chunk_overlap", job.chunkOverlap);
+    reader.read(json, "", "input_key", job.inputKey);
+    reader.read(json, "", "similarity_threshold", job.similarityThreshold);
     if (!reader.error().empty())
         return {std::nullopt, reader.error()};
     return {std::move(job), {}};
@@ -238,6 +261,23 @@ std::vector<std::string> validate(const JobSpec& job) {
         problem("max_tokens must be between 1 and 200000, got " + std::to_string(job.parameters.maxTokens));
     if (job.workflow == Workflow::SupervisedFineTuning && job.seeds.empty() && job.inputFiles.empty())
         problem("seeds: give at least one seed (topic), or pick a template that has some");
+    if (job.workflow == Workflow::CustomDataCuration && job.inputFiles.size() != 1)
+        problem("input: curation takes exactly one JSON or JSON Lines file, got " +
+                std::to_string(job.inputFiles.size()));
+    if (job.workflow == Workflow::CustomDataCuration &&
+        (job.inputKey.empty() || job.outputKeys.completion.empty() ||
+         job.inputKey == job.outputKeys.completion))
+        problem("input_key and the output key must be two different non-empty names, got \"" + job.inputKey +
+                "\" and \"" + job.outputKeys.completion + "\"");
+    if (job.groundedInDocuments() && (job.chunkSize < 100 || job.chunkSize > 100000))
+        problem("chunk_size must be between 100 and 100000 characters, got " + std::to_string(job.chunkSize));
+    if (job.groundedInDocuments() && (job.chunkOverlap < 0 || job.chunkOverlap * 2 >= job.chunkSize))
+        problem("chunk_overlap must be at least 0 and less than half of chunk_size, got " +
+                std::to_string(job.chunkOverlap));
+    if (!(job.similarityThreshold > 0.0 && job.similarityThreshold <= 1.0))
+        problem("similarity_threshold must be above 0 and at most 1 (1 turns near-duplicate filtering off), "
+                "got " +
+                std::to_string(job.similarityThreshold));
     if (job.seeds.size() > 500)
         problem("seeds: at most 500 seeds, got " + std::to_string(job.seeds.size()));
     for (std::size_t i = 0; i < job.seeds.size(); ++i)

@@ -38,13 +38,20 @@ struct JobSpec {
     std::vector<std::string> seeds;
     std::vector<Example> examples;
     std::string databaseSchema;
+    std::string validator; // from the template: "sql", "code" or "" (none)
     ModelParameters parameters;
     OutputKeys outputKeys;
     int size = 10;
     int rowsPerRequest = 5;
     int concurrency = 16;
     std::string outputPath; // empty: <project>/datasets/<name>_<time>.json
+    // Documents to ground questions in (sft), or the JSON / JSON Lines file to curate (curation).
     std::vector<std::string> inputFiles;
+    int chunkSize = 1000;            // characters per document excerpt
+    int chunkOverlap = 100;          // characters shared by consecutive excerpts
+    std::string inputKey = "Prompt"; // curation: the field of each element sent to the model
+    // A question whose ROUGE-L F1 with an earlier one is above this is a near-duplicate; 1 turns it off.
+    double similarityThreshold = 0.7;
 
     bool operator==(const JobSpec&) const = default;
 
@@ -54,7 +61,16 @@ struct JobSpec {
     [[nodiscard]] int plannedRequests() const;
     // Rows each seed is asked for: the size spread evenly, the first seeds taking the remainder.
     [[nodiscard]] std::vector<int> rowsPerSeed() const;
+    [[nodiscard]] bool groundedInDocuments() const {
+        return workflow == Workflow::SupervisedFineTuning && !inputFiles.empty();
+    }
+    // The key that names where a row came from: "Seeds", or "Generated_From" for document excerpts.
+    [[nodiscard]] std::string originKey() const { return groundedInDocuments() ? "Generated_From" : "Seeds"; }
 };
+
+// `total` rows over `parts` parts as evenly as positions allow: part i gets
+// floor((i+1)·total/parts) − floor(i·total/parts), so with more parts than rows every few parts get one.
+[[nodiscard]] std::vector<int> spreadEvenly(int total, std::size_t parts);
 
 [[nodiscard]] nlohmann::json toJson(const JobSpec& job);
 

@@ -1,5 +1,8 @@
 #include "core/Journal.h"
 
+#include "core/JsonFile.h"
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -53,10 +56,12 @@ std::string Journal::open() {
 }
 
 std::string Journal::append(const JournalRow& row) {
-    const nlohmann::json json = {{"seed_index", row.seedIndex},
-                                 {"seed", row.seed},
-                                 {"question", row.question},
-                                 {"solution", row.solution}};
+    nlohmann::ordered_json json = {{"seed_index", row.seedIndex},
+                                   {"seed", row.seed},
+                                   {"question", row.question},
+                                   {"solution", row.solution}};
+    if (!row.input.is_null())
+        json["input"] = row.input;
     const std::string line = json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     std::lock_guard lock(m_mutex);
     if (m_fd < 0)
@@ -102,7 +107,7 @@ Journal::ReadResult Journal::read(const std::filesystem::path& path,
         }
         if (line.empty())
             continue;
-        const auto json = nlohmann::json::parse(line, nullptr, false);
+        auto json = nlohmann::ordered_json::parse(line, nullptr, false);
         if (json.is_discarded() || !json.is_object() || !json.contains("question") ||
             !json["question"].is_string() || !json.contains("solution") || !json["solution"].is_string()) {
             ++result.corruptLines;
@@ -113,6 +118,8 @@ Journal::ReadResult Journal::read(const std::filesystem::path& path,
         row.seed = json.value("seed", std::string());
         row.question = json["question"].get<std::string>();
         row.solution = json["solution"].get<std::string>();
+        if (const auto input = json.find("input"); input != json.end())
+            row.input = std::move(*input);
         ++result.rows;
         onRow(std::move(row));
     }
@@ -121,54 +128,79 @@ Journal::ReadResult Journal::read(const std::filesystem::path& path,
 
 DatasetWriteResult writeDatasetFromJournal(const std::filesystem::path& journal,
                                            const std::filesystem::path& dataset, const OutputKeys& keys,
-                                           std::size_t maxRows) {
-    DatasetWriteResult result;
-    std::error_code ec;
-    if (dataset.has_parent_path())
-        std::filesystem::create_directories(dataset.parent_path(), ec);
-    const std::filesystem::path temporary = dataset.string() + ".tmp-" + std::to_string(::getpid());
+                                           std::size_t maxRows, const std::string& originKey) {
+    const auto written = writeJsonArrayAtomically(dataset, [&](const auto& emit) {
+        std::size_t rows = 0;
+        return Journal::read(journal,
+                             [&](JournalRow&& row) {
+                                 if (rows >= maxRows)
+                                     return;
+                                 ++rows;
+                                 emit(nlohmann::ordered_json{{originKey, row.seed},
+                                                             {keys.prompt, row.question},
+                                                             {keys.completion, row.solution}});
+                             })
+            .error;
+    });
+    return {written.rows, written.error};
+}
+
+DatasetWriteResult writeCurationDatasetFromJournal(const std::filesystem::path& journal,
+                                                   const std::filesystem::path& dataset,
+                                                   const std::string& inputKey,
+                                                   const std::string& outputKey) {
+    // Rows arrive in any order; put them in the input's order by sorting (element, line offset) pairs and
+    // reading each line again, so memory stays at 16 bytes per row.
+    struct Placement {
+        std::int64_t element;
+        std::uint64_t offset;
+    };
+    std::vector<Placement> placements;
     {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (!out) {
-            result.error = dataset.string() + ": cannot write: " + std::strerror(errno);
-            return result;
-        }
-        out << "[";
-        const auto read = Journal::read(journal, [&](JournalRow&& row) {
-            if (result.rows >= maxRows)
-                return;
-            const nlohmann::ordered_json item = {
-                {"Seeds", row.seed}, {keys.prompt, row.question}, {keys.completion, row.solution}};
-            out << (result.rows == 0 ? "\n  " : ",\n  ")
-                << item.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-            ++result.rows;
-        });
-        out << (result.rows == 0 ? "]\n" : "\n]\n");
-        out.flush();
-        if (!out) {
-            result.error = dataset.string() + ": write failed";
-            std::filesystem::remove(temporary, ec);
-            return result;
-        }
-        if (!read.error.empty()) {
-            result.error = read.error;
-            std::filesystem::remove(temporary, ec);
-            return result;
+        std::ifstream in(journal, std::ios::binary);
+        std::string line;
+        std::uint64_t offset = 0;
+        while (std::getline(in, line)) {
+            const std::uint64_t lineOffset = offset;
+            offset += line.size() + 1;
+            if (in.eof())
+                break; // torn last line
+            const auto json = nlohmann::json::parse(line, nullptr, false);
+            if (json.is_discarded() || !json.is_object() || !json.contains("input") ||
+                !json.contains("solution") || !json["solution"].is_string())
+                continue;
+            placements.push_back({json.value("seed_index", std::int64_t{0}), lineOffset});
         }
     }
-    {
-        const int fd = ::open(temporary.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) {
-            ::fsync(fd);
-            ::close(fd);
+    std::stable_sort(placements.begin(), placements.end(),
+                     [](const Placement& a, const Placement& b) { return a.element < b.element; });
+    const auto written = writeJsonArrayAtomically(dataset, [&](const auto& emit) -> std::string {
+        std::ifstream in(journal, std::ios::binary);
+        if (!in && !placements.empty())
+            return journal.string() + ": cannot read: " + std::strerror(errno);
+        std::string line;
+        std::int64_t previous = -1;
+        for (const auto& placement : placements) {
+            if (placement.element == previous)
+                continue; // an element journaled twice (a resumed run) is written once
+            previous = placement.element;
+            in.clear();
+            in.seekg(static_cast<std::streamoff>(placement.offset));
+            std::getline(in, line);
+            auto json = nlohmann::ordered_json::parse(line, nullptr, false);
+            if (json.is_discarded())
+                return journal.string() + ": changed while the dataset was written";
+            auto input = std::move(json["input"]);
+            if (input.is_object()) {
+                input[outputKey] = json["solution"];
+                emit(input);
+            } else {
+                emit(nlohmann::ordered_json{{inputKey, std::move(input)}, {outputKey, json["solution"]}});
+            }
         }
-    }
-    std::filesystem::rename(temporary, dataset, ec);
-    if (ec) {
-        result.error = dataset.string() + ": cannot replace: " + ec.message();
-        std::filesystem::remove(temporary, ec);
-    }
-    return result;
+        return {};
+    });
+    return {written.rows, written.error};
 }
 
 } // namespace sds

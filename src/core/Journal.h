@@ -12,10 +12,12 @@
 namespace sds {
 
 struct JournalRow {
-    int seedIndex = 0;
-    std::string seed;
+    int seedIndex = 0; // the seed or excerpt; for curation the element's index in the input file
+    std::string seed;  // the seed, or the document excerpt the row was generated from
     std::string question;
-    std::string solution;
+    std::string solution; // for curation: the model's output
+    nlohmann::ordered_json
+        input; // curation only: the input element as given (key order kept); null otherwise
 };
 
 // Append-only record of accepted rows, one JSON object per line, written as each row arrives so a
@@ -54,13 +56,22 @@ private:
 };
 
 // Writes the dataset as a JSON array, streaming rows from the journal, atomically (temporary file,
-// then rename). Row keys as in Cloudera's Synthetic Data Studio: {"Seeds", <prompt key>, <completion key>}.
+// then rename). Row keys as in Cloudera's Synthetic Data Studio: {<origin key>, <prompt key>, <completion
+// key>}, where the origin key is "Seeds", or "Generated_From" for rows grounded in a document excerpt.
 struct DatasetWriteResult {
     std::size_t rows = 0;
     std::string error;
 };
 [[nodiscard]] DatasetWriteResult writeDatasetFromJournal(const std::filesystem::path& journal,
                                                          const std::filesystem::path& dataset,
-                                                         const OutputKeys& keys, std::size_t maxRows);
+                                                         const OutputKeys& keys, std::size_t maxRows,
+                                                         const std::string& originKey = "Seeds");
+
+// The curated dataset in the input's order: each element as given with `outputKey` added (an object),
+// or {<input key>: element, <output key>: output} (any other value). One row per element index.
+[[nodiscard]] DatasetWriteResult writeCurationDatasetFromJournal(const std::filesystem::path& journal,
+                                                                 const std::filesystem::path& dataset,
+                                                                 const std::string& inputKey,
+                                                                 const std::string& outputKey);
 
 } // namespace sds

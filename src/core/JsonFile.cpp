@@ -107,4 +107,48 @@ std::string writeFileAtomically(const std::filesystem::path& path, std::string_v
     return {};
 }
 
+JsonArrayWriteResult writeJsonArrayAtomically(
+    const std::filesystem::path& dataset,
+    const std::function<std::string(const std::function<void(const nlohmann::ordered_json&)>&)>& produce) {
+    JsonArrayWriteResult result;
+    std::error_code ec;
+    if (dataset.has_parent_path())
+        std::filesystem::create_directories(dataset.parent_path(), ec);
+    const std::filesystem::path temporary = dataset.string() + ".tmp-" + std::to_string(::getpid());
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        if (!out) {
+            result.error = dataset.string() + ": cannot write: " + std::strerror(errno);
+            return result;
+        }
+        out << "[";
+        const std::string error = produce([&](const nlohmann::ordered_json& item) {
+            out << (result.rows == 0 ? "\n  " : ",\n  ")
+                << item.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+            ++result.rows;
+        });
+        out << (result.rows == 0 ? "]\n" : "\n]\n");
+        out.flush();
+        if (!out || !error.empty()) {
+            result.error = error.empty() ? dataset.string() + ": write failed" : error;
+            out.close();
+            std::filesystem::remove(temporary, ec);
+            return result;
+        }
+    }
+    {
+        const int fd = ::open(temporary.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            ::fsync(fd);
+            ::close(fd);
+        }
+    }
+    std::filesystem::rename(temporary, dataset, ec);
+    if (ec) {
+        result.error = dataset.string() + ": cannot replace: " + ec.message();
+        std::filesystem::remove(temporary, ec);
+    }
+    return result;
+}
+
 } // namespace sds

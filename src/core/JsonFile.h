@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -34,5 +35,15 @@ struct TextPosition {
     std::size_t column = 1;
 };
 [[nodiscard]] TextPosition positionOf(std::string_view text, std::size_t byteOffset);
+
+struct JsonArrayWriteResult {
+    std::size_t rows = 0;
+    std::string error;
+};
+// Writes a JSON array atomically (a temporary file, fsync, rename), one item per line as `produce` hands
+// them to its emit function; `produce` returns an error line to abandon the file, or empty.
+[[nodiscard]] JsonArrayWriteResult writeJsonArrayAtomically(
+    const std::filesystem::path& dataset,
+    const std::function<std::string(const std::function<void(const nlohmann::ordered_json&)>&)>& produce);
 
 } // namespace sds

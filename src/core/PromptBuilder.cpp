@@ -12,7 +12,14 @@ BatchPrompt buildBatchPrompt(const BatchRequestInput& input, const PromptOptions
                           "JSON object and nothing else.");
     std::string& user = prompt.user;
     user += "Create " + std::to_string(input.count) + " distinct question and answer item" +
-            (input.count == 1 ? "" : "s") + " about the topic \"" + input.seed + "\".\n\n";
+            (input.count == 1 ? "" : "s") + " about the topic \"" + input.seed + "\"";
+    if (input.groundingText.empty()) {
+        user += ".\n\n";
+    } else {
+        user += ", using only this excerpt of the document. Every question must be answerable from the "
+                "excerpt alone and every solution must be taken from it.\n\nExcerpt:\n\"\"\"\n" +
+                input.groundingText + "\n\"\"\"\n\n";
+    }
     if (!input.userPrompt.empty())
         user += input.userPrompt + "\n\n";
     if (!input.databaseSchema.empty())

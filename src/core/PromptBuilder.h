@@ -15,7 +15,9 @@ struct BatchPrompt {
 };
 
 struct BatchRequestInput {
-    std::string seed;
+    std::string seed; // the topic, or for a document excerpt the document's name
+    // A document excerpt every answer must come from (documents workflow); empty otherwise.
+    std::string groundingText;
     int count = 5;
     std::string userPrompt;
     std::vector<Example> examples;

@@ -44,7 +44,8 @@ private:
 constexpr const char* kColumns =
     "id, display_name, template, workflow, provider, model, parameters, requested_size, completed_rows, "
     "status, "
-    "output_path, run_dir, created_at, finished_at, input_tokens, output_tokens, score, error";
+    "output_path, run_dir, created_at, finished_at, input_tokens, output_tokens, score, error, validation, "
+    "evaluation";
 
 RunRecord recordFrom(const Statement& s) {
     RunRecord r;
@@ -68,6 +69,8 @@ RunRecord recordFrom(const Statement& s) {
     if (!s.isNull(16))
         r.score = s.real(16);
     r.error = s.text(17);
+    r.validationJson = s.text(18);
+    r.evaluationJson = s.text(19);
     return r;
 }
 
@@ -153,6 +156,13 @@ std::string RunHistory::migrate() {
         "DEFAULT 0,"
         " score REAL, error TEXT NOT NULL DEFAULT '');"
         "CREATE INDEX runs_created ON runs(created_at);",
+        "ALTER TABLE runs ADD COLUMN validation TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE runs ADD COLUMN evaluation TEXT NOT NULL DEFAULT '';"
+        "CREATE TABLE exports ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, path TEXT NOT NULL, format TEXT NOT "
+        "NULL,"
+        " part TEXT NOT NULL, rows INTEGER NOT NULL, created_at INTEGER NOT NULL);"
+        "CREATE INDEX exports_run ON exports(run_id, id);",
     };
     constexpr int kTarget = static_cast<int>(std::size(kMigrations));
     static_assert(kTarget == kSchemaVersion);
@@ -185,8 +195,9 @@ std::string RunHistory::migrate() {
 
 std::string RunHistory::insert(const RunRecord& r) {
     std::lock_guard lock(m_mutex);
-    const std::string sql = std::string("INSERT INTO runs (") + kColumns +
-                            ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)";
+    const std::string sql =
+        std::string("INSERT INTO runs (") + kColumns +
+        ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)";
     Statement s(m_db, sql.c_str());
     if (!s.prepared())
         return m_file.string() + ": " + sqlite3_errmsg(m_db);
@@ -208,6 +219,8 @@ std::string RunHistory::insert(const RunRecord& r) {
     s.bind(16, r.outputTokens);
     s.bind(17, r.score);
     s.bind(18, r.error);
+    s.bind(19, r.validationJson);
+    s.bind(20, r.evaluationJson);
     if (s.step() != SQLITE_DONE)
         return m_file.string() + ": cannot record run " + r.id + ": " + sqlite3_errmsg(m_db);
     return {};
@@ -265,8 +278,62 @@ std::string RunHistory::rename(const std::string& id, const std::string& display
     return sqlite3_changes(m_db) == 1 ? std::string() : "no run with id " + id;
 }
 
+std::string RunHistory::setValidation(const std::string& id, const std::string& validationJson) {
+    std::lock_guard lock(m_mutex);
+    Statement s(m_db, "UPDATE runs SET validation=?2 WHERE id=?1");
+    s.bind(1, id);
+    s.bind(2, validationJson);
+    if (s.step() != SQLITE_DONE)
+        return m_file.string() + ": " + sqlite3_errmsg(m_db);
+    return sqlite3_changes(m_db) == 1 ? std::string() : "no run with id " + id;
+}
+
+std::string RunHistory::setEvaluation(const std::string& id, std::optional<double> score,
+                                      const std::string& evaluationJson) {
+    std::lock_guard lock(m_mutex);
+    Statement s(m_db, "UPDATE runs SET score=?2, evaluation=?3 WHERE id=?1");
+    s.bind(1, id);
+    s.bind(2, score);
+    s.bind(3, evaluationJson);
+    if (s.step() != SQLITE_DONE)
+        return m_file.string() + ": " + sqlite3_errmsg(m_db);
+    return sqlite3_changes(m_db) == 1 ? std::string() : "no run with id " + id;
+}
+
+std::string RunHistory::addExport(const ExportRecord& record) {
+    std::lock_guard lock(m_mutex);
+    Statement s(
+        m_db,
+        "INSERT INTO exports (run_id, path, format, part, rows, created_at) VALUES (?1,?2,?3,?4,?5,?6)");
+    s.bind(1, record.runId);
+    s.bind(2, record.path);
+    s.bind(3, record.format);
+    s.bind(4, record.part);
+    s.bind(5, record.rows);
+    s.bind(6, record.createdAtMs);
+    if (s.step() != SQLITE_DONE)
+        return m_file.string() + ": cannot record the export: " + sqlite3_errmsg(m_db);
+    return {};
+}
+
+std::vector<ExportRecord> RunHistory::exports(const std::string& runId) {
+    std::lock_guard lock(m_mutex);
+    Statement s(
+        m_db, "SELECT run_id, path, format, part, rows, created_at FROM exports WHERE run_id=?1 ORDER BY id");
+    s.bind(1, runId);
+    std::vector<ExportRecord> records;
+    while (s.step() == SQLITE_ROW)
+        records.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4), s.integer(5)});
+    return records;
+}
+
 std::string RunHistory::remove(const std::string& id) {
     std::lock_guard lock(m_mutex);
+    {
+        Statement exports(m_db, "DELETE FROM exports WHERE run_id=?1");
+        exports.bind(1, id);
+        exports.step();
+    }
     Statement s(m_db, "DELETE FROM runs WHERE id=?1");
     s.bind(1, id);
     if (s.step() != SQLITE_DONE)

@@ -33,8 +33,21 @@ struct RunRecord {
     std::optional<std::int64_t> finishedAtMs;
     std::int64_t inputTokens = 0;
     std::int64_t outputTokens = 0;
-    std::optional<double> score; // filled by evaluation
+    std::optional<double> score; // the overall evaluation score, filled by evaluation
     std::string error;
+    std::string validationJson; // {"passed": n, "failed": n, "unjudged": n, "not_applicable": n}; empty until
+                                // validated
+    std::string evaluationJson; // judge, scale, rows scored, summary file; empty until evaluated
+};
+
+// A file exported from a run's dataset.
+struct ExportRecord {
+    std::string runId;
+    std::string path;
+    std::string format; // openai, hf, csv, alpaca, bedrock
+    std::string part;   // all, train, validation
+    std::int64_t rows = 0;
+    std::int64_t createdAtMs = 0;
 };
 
 // The run history in SQLite (WAL, versioned schema, each migration in a transaction). Safe to use from
@@ -48,7 +61,7 @@ public:
 
     // Opens or creates the database and migrates it; an error message naming the file, empty on success.
     [[nodiscard]] std::string open(const std::filesystem::path& file);
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
     [[nodiscard]] int schemaVersion();
 
     [[nodiscard]] std::string insert(const RunRecord& record);
@@ -60,6 +73,13 @@ public:
     [[nodiscard]] std::optional<RunRecord> find(const std::string& id);
     // Newest first.
     [[nodiscard]] std::vector<RunRecord> list();
+
+    [[nodiscard]] std::string setValidation(const std::string& id, const std::string& validationJson);
+    [[nodiscard]] std::string setEvaluation(const std::string& id, std::optional<double> score,
+                                            const std::string& evaluationJson);
+    [[nodiscard]] std::string addExport(const ExportRecord& record);
+    // Oldest first.
+    [[nodiscard]] std::vector<ExportRecord> exports(const std::string& runId);
 
 private:
     std::string exec(const char* sql);

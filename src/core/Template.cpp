@@ -77,6 +77,52 @@ public:
             fail("output_keys: " + inner.error());
     }
 
+    void evaluation(EvaluationRubric& target) {
+        if (!m_json.contains("evaluation"))
+            return;
+        const auto& rubric = m_json["evaluation"];
+        if (!rubric.is_object())
+            return fail("\"evaluation\" must be an object with \"prompt\", \"scale\" and \"examples\"");
+        FieldReader inner(rubric, m_sourceName);
+        inner.string("prompt", target.prompt);
+        if (!inner.error().empty())
+            return fail("evaluation: " + inner.error());
+        if (rubric.contains("scale")) {
+            const auto& scale = rubric["scale"];
+            if (!scale.is_object() || !scale.contains("min") || !scale["min"].is_number_integer() ||
+                !scale.contains("max") || !scale["max"].is_number_integer() ||
+                scale["min"].get<int>() >= scale["max"].get<int>())
+                return fail("\"evaluation.scale\" must be {\"min\": integer, \"max\": larger integer}");
+            target.minScore = scale["min"].get<int>();
+            target.maxScore = scale["max"].get<int>();
+        }
+        if (rubric.contains("examples")) {
+            const auto& list = rubric["examples"];
+            if (!list.is_array())
+                return fail("\"evaluation.examples\" must be an array");
+            target.examples.clear();
+            for (std::size_t i = 0; i < list.size(); ++i) {
+                const auto& item = list[i];
+                const bool ok = item.is_object() && item.contains("question") &&
+                                item["question"].is_string() && item.contains("solution") &&
+                                item["solution"].is_string() && item.contains("score") &&
+                                item["score"].is_number_integer() && item.contains("justification") &&
+                                item["justification"].is_string();
+                if (!ok)
+                    return fail("\"evaluation.examples\"[" + std::to_string(i) +
+                                "] needs question, solution, justification (strings) and score (integer)");
+                const int score = item["score"].get<int>();
+                if (score < target.minScore || score > target.maxScore)
+                    return fail("\"evaluation.examples\"[" + std::to_string(i) + "].score " +
+                                std::to_string(score) + " is outside the scale " +
+                                std::to_string(target.minScore) + "–" + std::to_string(target.maxScore));
+                target.examples.push_back({item["question"].get<std::string>(),
+                                           item["solution"].get<std::string>(), score,
+                                           item["justification"].get<std::string>()});
+            }
+        }
+    }
+
     [[nodiscard]] const std::string& error() const { return m_error; }
 
 private:
@@ -121,11 +167,28 @@ TemplateLoadResult templateFromJson(const nlohmann::json& json, const std::strin
     reader.string("database_schema", value.databaseSchema);
     reader.outputKeys(value.outputKeys);
     reader.parameters(value.parameters);
+    reader.string("validator", value.validator);
+    value.evaluation = defaultEvaluationRubric();
+    reader.evaluation(value.evaluation);
+    if (reader.error().empty() && !value.validator.empty() && value.validator != "sql" &&
+        value.validator != "code")
+        return {std::nullopt, sourceName + ": \"validator\" must be \"sql\", \"code\" or absent, not \"" +
+                                  value.validator + "\""};
     if (!reader.error().empty())
         return {std::nullopt, sourceName + ": " + reader.error()};
     if (value.name.empty())
         value.name = id;
     return {std::move(value), {}};
+}
+
+EvaluationRubric defaultEvaluationRubric() {
+    EvaluationRubric rubric;
+    rubric.prompt =
+        "Score how good this question and answer pair is as training data, from 1 (unusable) to 5 "
+        "(excellent). Judge whether the answer is correct, whether it answers the whole question, "
+        "and whether it is clear. Give a one- or two-sentence justification that names the main "
+        "flaw, if any.";
+    return rubric;
 }
 
 TemplateLoadResult loadTemplateFile(const std::filesystem::path& path) {
@@ -154,6 +217,17 @@ nlohmann::json templateToJson(const Template& value) {
                           {"top_p", value.parameters.topP},
                           {"top_k", value.parameters.topK},
                           {"max_tokens", value.parameters.maxTokens}};
+    if (!value.validator.empty())
+        json["validator"] = value.validator;
+    auto& evaluation = json["evaluation"] = {
+        {"prompt", value.evaluation.prompt},
+        {"scale", {{"min", value.evaluation.minScore}, {"max", value.evaluation.maxScore}}}};
+    auto& scored = evaluation["examples"] = nlohmann::json::array();
+    for (const auto& example : value.evaluation.examples)
+        scored.push_back({{"question", example.question},
+                          {"solution", example.solution},
+                          {"score", example.score},
+                          {"justification", example.justification}});
     return json;
 }
 

@@ -29,6 +29,24 @@ struct OutputKeys {
     bool operator==(const OutputKeys&) const = default;
 };
 
+// An answer with the score a judge should give it and why: a few-shot example for evaluation.
+struct ScoredExample {
+    std::string question;
+    std::string solution;
+    int score = 0;
+    std::string justification;
+    bool operator==(const ScoredExample&) const = default;
+};
+
+// How a judge model scores rows: its instructions, the scale and scored examples.
+struct EvaluationRubric {
+    std::string prompt;
+    int minScore = 1;
+    int maxScore = 5;
+    std::vector<ScoredExample> examples;
+    bool operator==(const EvaluationRubric&) const = default;
+};
+
 // A template file: everything a new dataset starts from. Data, not code.
 struct Template {
     std::string id; // file name without .json
@@ -40,8 +58,13 @@ struct Template {
     std::string databaseSchema; // DDL, text to SQL only
     OutputKeys outputKeys;
     ModelParameters parameters;
+    std::string validator; // "sql", "code" or "" (none): how rows are checked without a model
+    EvaluationRubric evaluation;
     std::filesystem::path sourceFile;
 };
+
+// The rubric used when a template has none: a 1–5 scale on correctness, completeness and clarity.
+[[nodiscard]] EvaluationRubric defaultEvaluationRubric();
 
 // Reads one template; a one-line error naming the file and what is wrong.
 struct TemplateLoadResult {

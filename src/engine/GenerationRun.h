@@ -5,6 +5,7 @@
 #include "core/Journal.h"
 #include "core/PromptBuilder.h"
 #include "core/RunHistory.h"
+#include "engine/RequestPool.h"
 #include "providers/Provider.h"
 
 #include <chrono>
@@ -26,7 +27,9 @@ struct Progress {
     int retries = 0;
     int failedRequests = 0; // requests given up after their retries
     int duplicates = 0;
-    int invalidItems = 0; // items missing a field, re-asked
+    int invalidItems = 0;   // items missing a field, re-asked
+    int nearDuplicates = 0; // questions too close to an earlier one (ROUGE-L), re-asked
+    int skippedInputs = 0;  // curation: elements without the input field
     providers::TokenUsage tokens;
     double elapsedSeconds = 0;
     double rowsPerSecond = 0;
@@ -45,6 +48,19 @@ struct RunOptions {
     std::chrono::milliseconds journalSyncInterval{std::chrono::seconds(1)};
     PromptOptions prompt;
     std::uint64_t randomSeed = 0;
+
+    [[nodiscard]] RetryPolicy retryPolicy() const {
+        return {maxAttemptsPerRequest, backoffBase, backoffCap, progressInterval, randomSeed};
+    }
+};
+
+// How one seed (or document excerpt) fared.
+struct SeedReport {
+    std::string seed;
+    int requested = 0;
+    int accepted = 0;
+    int duplicates = 0;
+    int nearDuplicates = 0;
 };
 
 struct RunOutcome {
@@ -52,12 +68,51 @@ struct RunOutcome {
     Progress progress;
     std::string error;                 // why it stopped early, one line; empty when completed
     std::vector<std::string> problems; // distinct request failures seen, first few
+    std::vector<SeedReport> seeds;     // generation only
+};
+
+// A document excerpt that stands in for a seed: questions are asked about it and answered from it.
+struct GroundingChunk {
+    std::string source; // the document's file name, shown to the model as the topic
+    std::string text;
 };
 
 // The request the engine sends for one batch: `input` names the seed, count and questions not to
 // repeat; the prompt, examples, schema and parameters come from the job.
 [[nodiscard]] providers::ChatRequest buildChatRequest(const JobSpec& job, BatchRequestInput input,
                                                       const RunOptions& options);
+
+// `base` with the pool's counters, the elapsed time, the rate of this session's rows and the ETA.
+[[nodiscard]] Progress withCounters(Progress base, const RequestCounters& counters,
+                                    std::chrono::steady_clock::time_point started, int rowsThisSession);
+
+// Runs `pool` to the end, reporting `snapshot()` (taken under the pool's lock) to `onProgress` about every
+// tick and syncing `journal` (when given) to the disk every `syncInterval`.
+template <class Task, class Snapshot>
+void runReportingProgress(RequestPool<Task>& pool, const CancellationToken& cancel, int plannedRequests,
+                          Journal* journal, std::chrono::milliseconds syncInterval,
+                          const std::function<void(const Progress&)>& onProgress, Snapshot snapshot) {
+    auto lastSync = std::chrono::steady_clock::now();
+    pool.run(cancel, plannedRequests, [&] {
+        Progress progress;
+        {
+            std::lock_guard lock(pool.mutex());
+            progress = snapshot();
+        }
+        if (onProgress)
+            onProgress(progress);
+        if (journal && std::chrono::steady_clock::now() - lastSync >= syncInterval) {
+            journal->sync();
+            lastSync = std::chrono::steady_clock::now();
+        }
+    });
+    if (journal)
+        journal->sync();
+}
+
+// The outcome's status and error from its counts: failed (with `fatalError`), cancelled, completed or
+// partial.
+void settle(RunOutcome& outcome, const std::string& fatalError, const CancellationToken& cancel);
 
 // One generation: the plan of seed × batch fanned out over a pool of workers, as many requests in
 // flight as the adaptive limit allows. Accepted rows go to the journal as they arrive.
@@ -72,6 +127,9 @@ public:
     void onProgress(std::function<void(const Progress&)> callback);
     // Called from the worker threads, possibly at the same time, once a row is in the journal.
     void onRow(std::function<void(const JournalRow&)> callback);
+    // Questions come from these excerpts instead of the job's seeds; the size is spread over them and
+    // each row records its excerpt.
+    void groundIn(std::vector<GroundingChunk> chunks);
 
     // Blocks until the dataset is complete, the run fails, or `cancel` fires (then returns within
     // about a second, keeping every accepted row).

@@ -1,6 +1,11 @@
 #include "engine/RunService.h"
 
 #include "core/JsonFile.h"
+#include "core/documents/Chunker.h"
+#include "core/documents/DocumentText.h"
+#include "engine/CurationRun.h"
+#include "engine/RunTools.h"
+#include "engine/Validation.h"
 
 #include <chrono>
 #include <ctime>
@@ -47,6 +52,80 @@ std::string modelFamily(const std::string& model) {
     return slug(name);
 }
 
+std::filesystem::path chunksFile(const std::filesystem::path& runDir) {
+    return runDir / "chunks.json";
+}
+
+// The excerpts of the job's documents; a file that cannot be read is a notice and the others are used.
+std::variant<std::vector<GroundingChunk>, std::string> chunkDocuments(const JobSpec& job,
+                                                                      std::vector<std::string>& notices) {
+    std::vector<GroundingChunk> chunks;
+    std::vector<std::string> errors;
+    const documents::ChunkOptions options{static_cast<std::size_t>(job.chunkSize),
+                                          static_cast<std::size_t>(job.chunkOverlap)};
+    for (const auto& file : job.inputFiles) {
+        const auto document = documents::extractText(file);
+        for (const auto& warning : document.warnings)
+            notices.push_back(warning);
+        if (!document.ok()) {
+            errors.push_back(document.error);
+            notices.push_back(document.error + " (skipped)");
+            continue;
+        }
+        const std::string source = std::filesystem::path(file).filename().string();
+        for (auto& text : documents::chunkText(document.text, options))
+            chunks.push_back({source, std::move(text)});
+    }
+    if (chunks.empty()) {
+        std::string message = "no usable text in the input documents";
+        for (const auto& error : errors)
+            message += "; " + error;
+        return message;
+    }
+    return chunks;
+}
+
+std::string saveChunks(const std::filesystem::path& file, const std::vector<GroundingChunk>& chunks) {
+    nlohmann::json json = nlohmann::json::array();
+    for (const auto& chunk : chunks)
+        json.push_back({{"source", chunk.source}, {"text", chunk.text}});
+    return writeFileAtomically(file, json.dump(1) + "\n");
+}
+
+std::variant<std::vector<GroundingChunk>, std::string> loadChunks(const std::filesystem::path& file) {
+    const auto read = readJsonFile(file);
+    if (!read.ok())
+        return read.error;
+    std::vector<GroundingChunk> chunks;
+    for (const auto& item : *read.json) {
+        if (!item.is_object() || !item.contains("text") || !item["text"].is_string())
+            return file.string() + ": an excerpt without text";
+        chunks.push_back({item.value("source", std::string()), item["text"].get<std::string>()});
+    }
+    return chunks;
+}
+
+// Checks what the job reads before anything is sent: the documents' excerpts, or the curation input.
+std::string prepareInput(PreparedRun& run) {
+    if (run.job.groundedInDocuments()) {
+        auto chunks = chunkDocuments(run.job, run.notices);
+        if (auto* error = std::get_if<std::string>(&chunks))
+            return *error;
+        run.chunks = std::move(std::get<std::vector<GroundingChunk>>(chunks));
+    } else if (run.job.workflow == Workflow::CustomDataCuration && !run.job.inputFiles.empty()) {
+        const auto check = checkCurationInput(run.job.inputFiles.front(), run.job.inputKey);
+        if (!check.error.empty())
+            return check.error;
+        if (check.usable() == 0)
+            return run.job.inputFiles.front() + ": no element has the field \"" + run.job.inputKey +
+                   "\" (choose the input field with --input-key)";
+        if (auto skipped = describeSkipped(check, run.job.inputKey); !skipped.empty())
+            run.notices.push_back(std::move(skipped));
+        run.job.size = static_cast<int>(check.usable());
+    }
+    return {};
+}
+
 } // namespace
 
 std::string newRunId() {
@@ -78,8 +157,12 @@ std::variant<PreparedRun, std::string> RunService::prepare(const JobSpec& job) {
     if (auto error = m_project.ensureExists(); !error.empty())
         return error;
     PreparedRun run;
-    run.id = newRunId();
     run.job = job;
+    for (auto& file : run.job.inputFiles)
+        file = std::filesystem::absolute(file).lexically_normal().string();
+    if (auto error = prepareInput(run); !error.empty())
+        return error;
+    run.id = newRunId();
     run.createdAtMs = nowMs();
     run.runDir = m_project.runDir(run.id);
     run.journalPath = run.runDir / "journal.jsonl";
@@ -98,6 +181,9 @@ std::variant<PreparedRun, std::string> RunService::prepare(const JobSpec& job) {
     saved["output"] = run.datasetPath.string();
     if (auto error = writeFileAtomically(run.runDir / "job.json", saved.dump(2) + "\n"); !error.empty())
         return error;
+    if (!run.chunks.empty())
+        if (auto error = saveChunks(chunksFile(run.runDir), run.chunks); !error.empty())
+            return error;
     RunRecord record;
     record.id = run.id;
     record.displayName = run.job.displayName;
@@ -125,20 +211,24 @@ std::variant<PreparedRun, std::string> RunService::prepareResume(const std::stri
     PreparedRun run;
     run.id = runId;
     run.runDir = record->runDir.empty() ? m_project.runDir(runId) : std::filesystem::path(record->runDir);
-    const auto jobFile = run.runDir / "job.json";
-    const auto read = readJsonFile(jobFile);
-    if (!read.ok())
-        return "cannot resume run " + runId + ": " + read.error;
-    auto parsed = jobFromJson(*read.json, jobFile.string());
-    if (!parsed.job)
-        return "cannot resume run " + runId + ": " + parsed.error;
-    run.job = std::move(*parsed.job);
+    auto job = loadRunJob(run.runDir);
+    if (auto* error = std::get_if<std::string>(&job))
+        return "cannot resume run " + runId + ": " + *error;
+    run.job = std::move(std::get<JobSpec>(job));
     run.createdAtMs = record->createdAtMs;
     run.journalPath = run.runDir / "journal.jsonl";
     run.datasetPath = record->outputPath;
     run.metadataPath = run.datasetPath.parent_path() / (run.datasetPath.stem().string() + ".metadata.json");
     run.resumed = true;
     run.tokensBefore = {record->inputTokens, record->outputTokens};
+    if (run.job.groundedInDocuments()) {
+        auto chunks = loadChunks(chunksFile(run.runDir));
+        if (auto* error = std::get_if<std::string>(&chunks))
+            return "cannot resume run " + runId + ": " + *error;
+        run.chunks = std::move(std::get<std::vector<GroundingChunk>>(chunks));
+    } else if (auto error = prepareInput(run); !error.empty()) {
+        return "cannot resume run " + runId + ": " + error;
+    }
     auto updated = *record;
     updated.status = RunStatus::Running;
     updated.finishedAtMs.reset();
@@ -171,9 +261,8 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
         markFailed(run, error);
         return report;
     }
-    GenerationRun generation(run.job, std::move(provider), journal, options);
     auto lastSaved = std::chrono::steady_clock::now();
-    generation.onProgress([&](const Progress& progress) {
+    const auto onProgress = [&](const Progress& progress) {
         if (std::chrono::steady_clock::now() - lastSaved > std::chrono::seconds(1)) {
             lastSaved = std::chrono::steady_clock::now();
             if (auto error = m_history.updateProgress(run.id, progress.rowsDone,
@@ -184,15 +273,31 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
         }
         if (callbacks.progress)
             callbacks.progress(progress);
-    });
-    if (callbacks.row)
-        generation.onRow(callbacks.row);
-    report.outcome = generation.run(cancel);
+    };
+    const bool curation = run.job.workflow == Workflow::CustomDataCuration;
+    if (curation) {
+        CurationRun curationRun(run.job, run.job.inputFiles.front(), std::move(provider), journal, options);
+        curationRun.onProgress(onProgress);
+        if (callbacks.row)
+            curationRun.onRow(callbacks.row);
+        report.outcome = curationRun.run(cancel);
+    } else {
+        GenerationRun generation(run.job, std::move(provider), journal, options);
+        generation.onProgress(onProgress);
+        if (callbacks.row)
+            generation.onRow(callbacks.row);
+        if (!run.chunks.empty())
+            generation.groundIn(run.chunks);
+        report.outcome = generation.run(cancel);
+    }
     journal.close();
 
     if (report.outcome.progress.rowsDone > 0) {
-        const auto written = writeDatasetFromJournal(run.journalPath, run.datasetPath, run.job.outputKeys,
-                                                     static_cast<std::size_t>(run.job.size));
+        const auto written =
+            curation ? writeCurationDatasetFromJournal(run.journalPath, run.datasetPath, run.job.inputKey,
+                                                       run.job.outputKeys.completion)
+                     : writeDatasetFromJournal(run.journalPath, run.datasetPath, run.job.outputKeys,
+                                               static_cast<std::size_t>(run.job.size), run.job.originKey());
         if (!written.error.empty()) {
             report.outcome.status = RunStatus::Failed;
             report.outcome.error = written.error;
@@ -201,6 +306,17 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
             report.datasetRows = written.rows;
         }
     }
+    ValidationReport validation;
+    if (!report.datasetPath.empty()) {
+        validation = validateDataset(run.job, report.datasetPath, validationFile(run.runDir));
+        if (!validation.error.empty())
+            spdlog::warn("validation: {}", validation.error);
+        else if (validation.ran)
+            if (auto error = m_history.setValidation(run.id, toJson(validation.counts).dump());
+                !error.empty())
+                spdlog::warn("db: {}", error);
+    }
+    report.validation = validation;
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
     const auto& p = report.outcome.progress;
@@ -217,6 +333,8 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
           {"failed_requests", p.failedRequests},
           {"duplicates_dropped", p.duplicates},
           {"incomplete_items_reasked", p.invalidItems},
+          {"near_duplicates_rejected", p.nearDuplicates},
+          {"inputs_skipped", p.skippedInputs},
           {"rows_resumed", p.rowsResumed}}},
         {"tokens",
          {{"input", run.tokensBefore.input + p.tokens.input},
@@ -226,7 +344,20 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
         {"seconds_this_session", report.seconds},
         {"error", report.outcome.error},
         {"problems", report.outcome.problems},
+        {"notices", run.notices},
     };
+    if (validation.ran && validation.error.empty())
+        metadata["validation"] = {{"counts", toJson(validation.counts)},
+                                  {"first_failures", validation.firstFailures}};
+    if (!report.outcome.seeds.empty()) {
+        auto& seeds = metadata["seeds"] = nlohmann::json::array();
+        for (const auto& seed : report.outcome.seeds)
+            seeds.push_back({{run.chunks.empty() ? "seed" : "document", seed.seed},
+                             {"requested", seed.requested},
+                             {"rows", seed.accepted},
+                             {"duplicates_dropped", seed.duplicates},
+                             {"near_duplicates_rejected", seed.nearDuplicates}});
+    }
     if (!report.datasetPath.empty()) {
         if (auto error = writeFileAtomically(run.metadataPath, metadata.dump(2) + "\n"); !error.empty())
             spdlog::warn("{}", error);

@@ -4,6 +4,7 @@
 #include "core/Project.h"
 #include "core/RunHistory.h"
 #include "engine/GenerationRun.h"
+#include "engine/Validation.h"
 
 #include <filesystem>
 #include <functional>
@@ -24,6 +25,9 @@ struct PreparedRun {
     std::int64_t createdAtMs = 0;
     bool resumed = false;
     providers::TokenUsage tokensBefore; // spent by earlier sessions of a resumed run
+    std::vector<GroundingChunk> chunks; // documents workflow: the excerpts, saved in the run folder
+    // What the user should know before the run starts: unusable documents, skipped curation elements.
+    std::vector<std::string> notices;
 };
 
 struct RunReport {
@@ -33,6 +37,7 @@ struct RunReport {
     std::filesystem::path metadataPath;
     std::size_t datasetRows = 0;
     double seconds = 0;
+    ValidationReport validation; // ran when the template has a validator
 };
 
 struct RunCallbacks {
@@ -46,7 +51,8 @@ class RunService {
 public:
     RunService(Project project, RunHistory& history);
 
-    // A new run of `job`; a one-line error when the folder or history entry cannot be made.
+    // A new run of `job`; a one-line error when the folder or history entry cannot be made, or when the
+    // job's input cannot be used (no document has text, the curation file is malformed).
     [[nodiscard]] std::variant<PreparedRun, std::string> prepare(const JobSpec& job);
     // The run `runId` again, from its saved job and journal; an error when unknown or already complete.
     [[nodiscard]] std::variant<PreparedRun, std::string> prepareResume(const std::string& runId);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 
 namespace sds::standin {
@@ -74,17 +75,51 @@ bool isOneOf(std::string_view name, std::initializer_list<std::string_view> cand
     return std::find(candidates.begin(), candidates.end(), lower) != candidates.end();
 }
 
+} // namespace
+
 std::string questionText(const std::string& topic, std::uint64_t caseNumber) {
-    return "How would you approach " + topic + " case #" + std::to_string(caseNumber) + "?";
+    static constexpr std::array<std::string_view, 64> words = {
+        "sorting",   "parsing",    "caching",    "retrying",  "merging",     "indexing", "grouping",
+        "joining",   "streaming",  "batching",   "hashing",   "tracing",     "paging",   "logging",
+        "scaling",   "locking",    "orders",     "invoices",  "sensors",     "students", "flights",
+        "recipes",   "tickets",    "songs",      "ledgers",   "parcels",     "patients", "forecasts",
+        "playlists", "vehicles",   "meetings",   "rivers",    "quickly",     "safely",   "lazily",
+        "offline",   "in bulk",    "per user",   "nightly",   "at scale",    "with SQL", "in Python",
+        "by region", "over time",  "under load", "for audit", "by weight",   "on disk",  "large",
+        "sparse",    "nested",     "noisy",      "stale",     "skewed",      "partial",  "unicode",
+        "encrypted", "compressed", "duplicated", "versioned", "timestamped", "signed",   "ranked",
+        "shared"};
+    std::uint64_t state = caseNumber * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL;
+    std::string text = "Case " + std::to_string(caseNumber) + ":";
+    for (int i = 0; i < 14; ++i) {
+        state ^= state >> 31;
+        state *= 0xBF58476D1CE4E5B9ULL;
+        state ^= state >> 27;
+        text += ' ';
+        text += words[(state >> 17) % words.size()];
+    }
+    return text + " for " + topic + "?";
 }
 
-std::string solutionText(const std::string& topic, std::uint64_t caseNumber) {
+namespace {
+
+// Every fifth case's code, and every fourth case's query, is wrong on purpose (a missing colon, a column
+// that is not in the schema), so validation has something to find: rows with those case numbers fail.
+std::string solutionText(const std::string& topic, std::uint64_t caseNumber, bool sql) {
     const std::string number = std::to_string(caseNumber);
+    if (sql) {
+        const std::string query =
+            caseNumber % 4 == 0
+                ? "SELECT first_name, salry FROM employees WHERE employee_id = " + number + ";"
+                : "SELECT first_name, last_name FROM employees WHERE employee_id = " + number + ";";
+        return "For " + topic + " case #" + number + ":\n\n```sql\n" + query +
+               "\n```\n\nThe WHERE clause picks the one employee.";
+    }
     // No braces or brackets in the code: a fenced block inside a JSON string must not look like JSON.
     return "For " + topic + " case #" + number + ", start with a small function and test it:\n\n```python\n" +
-           "def solve_case_" + number +
-           "(values):\n    return sorted(values)\n```\n\nThen extend it with the edge " +
-           "cases that matter for " + topic + ".";
+           "def solve_case_" + number + "(values)" + (caseNumber % 5 == 0 ? "" : ":") +
+           "\n    return sorted(values)\n```\n\nThen extend it with the edge " + "cases that matter for " +
+           topic + ".";
 }
 
 Json fieldValue(const ItemField& field, const std::string& topic, std::uint64_t caseNumber) {
@@ -112,6 +147,7 @@ PromptFacts readPrompt(std::string_view userText) {
     if (facts.topic.empty())
         facts.topic = "general";
     facts.curationInput = curationInput(userText);
+    facts.sql = userText.find("Database schema:") != std::string_view::npos;
     if (facts.curationInput)
         facts.count = 1;
     return facts;
@@ -199,7 +235,7 @@ Json ItemWriter::writeItems(const PromptFacts& facts, const ItemShape& shape, Co
             if (f == shape.questionField)
                 item[field.name] = question;
             else if (f == shape.solutionField)
-                item[field.name] = solutionText(facts.topic, caseNumber);
+                item[field.name] = solutionText(facts.topic, caseNumber, facts.sql);
             else
                 item[field.name] = fieldValue(field, facts.topic, caseNumber);
         }
@@ -227,6 +263,61 @@ Json ItemWriter::writeItems(const PromptFacts& facts, const ItemShape& shape, Co
     }
     Json answer = Json::object();
     answer[shape.listName] = std::move(items);
+    return answer;
+}
+
+std::optional<Json> objectAnswer(const Json* schema, std::string_view userText) {
+    if (!schema || !schema->is_object() || !schema->contains("properties") ||
+        !(*schema)["properties"].is_object())
+        return std::nullopt;
+    const Json& properties = (*schema)["properties"];
+    for (const auto& [name, property] : properties.items())
+        if (property.is_object() && property.value("type", "") == "array" && property.contains("items") &&
+            property["items"].is_object() && property["items"].value("type", "") == "object")
+            return std::nullopt;
+    if (properties.contains("items"))
+        return std::nullopt;
+
+    const PromptFacts facts = readPrompt(userText);
+    const std::uint64_t hash = std::hash<std::string_view>{}(userText);
+    static std::atomic<std::uint64_t> nextIdea{1};
+    Json answer = Json::object();
+    for (const auto& [name, property] : properties.items()) {
+        const std::string type = property.is_object() ? property.value("type", "string") : "string";
+        if (type == "integer" || type == "number") {
+            const long long minimum = property.value("minimum", 1LL);
+            const long long maximum = std::max(minimum, property.value("maximum", minimum + 4));
+            answer[name] =
+                minimum + static_cast<long long>(hash % static_cast<std::uint64_t>(maximum - minimum + 1));
+        } else if (type == "array") {
+            const int count = std::max<int>(property.value("minItems", facts.count), 1);
+            Json ideas = Json::array();
+            for (int i = 0; i < count; ++i) {
+                const std::string words = questionText("", nextIdea++);
+                // "Case N: w1 w2 … for ?" -> "W1 w2 w3 w4"
+                const auto start = words.find(':') + 2;
+                std::string idea;
+                std::size_t at = start;
+                for (int w = 0; w < 4 && at < words.size(); ++w) {
+                    const auto end = words.find(' ', at);
+                    idea += (idea.empty() ? "" : " ") + words.substr(at, end - at);
+                    at = end == std::string::npos ? words.size() : end + 1;
+                }
+                idea[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(idea[0])));
+                ideas.push_back(idea);
+            }
+            answer[name] = std::move(ideas);
+        } else if (type == "boolean") {
+            answer[name] = hash % 2 == 0;
+        } else if (name == "output") {
+            answer[name] = "Curated output for: " + facts.curationInput.value_or(facts.topic);
+        } else if (name == "justification") {
+            answer[name] =
+                "The answer was judged by the stand-in (hash " + std::to_string(hash % 1000) + ").";
+        } else {
+            answer[name] = "A " + name + " written by the stand-in for " + facts.topic + ".";
+        }
+    }
     return answer;
 }
 

@@ -20,11 +20,17 @@ struct PromptFacts {
     int count = 1;                            // from "Create N"; 1 when absent, at most maxItemsPerAnswer
     std::string topic;                        // from `topic "TOPIC"`; "general" when absent
     std::optional<std::string> curationInput; // the text after "Input:" when the prompt has such a line
+    bool sql = false; // the prompt shows a database schema: answers carry a ```sql query
 };
 
 inline constexpr int maxItemsPerAnswer = 1000;
 
 [[nodiscard]] PromptFacts readPrompt(std::string_view userText);
+
+// A question about `topic` for case `caseNumber`. Questions of different cases share few words, so they
+// are neither exact nor near-duplicates (ROUGE-L well under 0.7) of each other: fourteen words drawn
+// from a fixed vocabulary by the case number.
+[[nodiscard]] std::string questionText(const std::string& topic, std::uint64_t caseNumber);
 
 struct ItemField {
     std::string name;
@@ -59,6 +65,12 @@ private:
     std::uint64_t m_nextCaseNumber = 1;
     std::unordered_map<std::string, std::string> m_lastQuestionByTopic;
 };
+
+// The answer for a schema that asks for one object rather than a list of items (curation's {"output"},
+// a judge's {"score", "justification"}, suggestions' {"prompt"} or {"seeds": [...]}); nothing when the
+// schema asks for a list of item objects. Strings are filled from the prompt; an integer with a minimum
+// and maximum (a score) is taken from a hash of the prompt, so it varies over rows but not over runs.
+[[nodiscard]] std::optional<Json> objectAnswer(const Json* schema, std::string_view userText);
 
 // Prose without any JSON value in it.
 [[nodiscard]] std::string malformedAnswerText();

@@ -722,10 +722,13 @@ Reply StandinServer::Impl::openAiAnswer(const ReceivedRequest& request, const St
         return openAiError(404, "The model `" + model + "` does not exist", "invalid_request_error",
                            "model_not_found");
 
-    const PromptFacts facts = readPrompt(userText(body));
+    const std::string text = userText(body);
+    const PromptFacts facts = readPrompt(text);
     const ItemShape shape = itemShapeFromSchema(openAiSchema(body));
     bool faultApplied = false;
-    const Json items = m_itemWriter.writeItems(facts, shape, contentFaultOf(fault), faultApplied);
+    const std::optional<Json> object = objectAnswer(openAiSchema(body), text);
+    const Json items =
+        object ? *object : m_itemWriter.writeItems(facts, shape, contentFaultOf(fault), faultApplied);
     std::string content;
     if (fault == Fault::Malformed)
         content = malformedAnswerText();
@@ -766,11 +769,14 @@ Reply StandinServer::Impl::converseAnswer(const ReceivedRequest& request, const 
                             "Malformed input request, please reformat your input "
                             "and try again.");
 
-    const PromptFacts facts = readPrompt(userText(body));
+    const std::string text = userText(body);
+    const PromptFacts facts = readPrompt(text);
     const std::optional<ConverseTool> tool = converseTool(body);
     const ItemShape shape = itemShapeFromSchema(tool ? tool->schema : nullptr);
     bool faultApplied = false;
-    Json items = m_itemWriter.writeItems(facts, shape, contentFaultOf(fault), faultApplied);
+    const std::optional<Json> object = objectAnswer(tool ? tool->schema : nullptr, text);
+    Json items =
+        object ? *object : m_itemWriter.writeItems(facts, shape, contentFaultOf(fault), faultApplied);
     if (fault == Fault::Malformed || fault == Fault::Messy || faultApplied)
         countFault(fault);
 

@@ -1,5 +1,7 @@
 #include "testsupport/ScriptedProvider.h"
 
+#include "standin/Generation.h"
+
 #include <regex>
 #include <thread>
 
@@ -27,8 +29,9 @@ providers::ChatResponse ScriptedProvider::answer(const providers::ChatRequest& r
     const std::string topic = requestedTopic(request);
     nlohmann::json items = nlohmann::json::array();
     for (int i = 0; i < count; ++i)
-        items.push_back({{"question", "Question " + std::to_string(uniqueBase * 100 + i) + " about " + topic},
-                         {"solution", "Answer about " + topic}});
+        items.push_back(
+            {{"question", standin::questionText(topic, static_cast<std::uint64_t>(uniqueBase * 100 + i))},
+             {"solution", "Answer about " + topic}});
     providers::ChatResponse response;
     response.structured = nlohmann::json{{"items", items}};
     response.text = response.structured->dump();

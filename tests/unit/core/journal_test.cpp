@@ -23,8 +23,8 @@ TEST(Journal, AppendedRowsReadBackInOrder) {
     TempDir dir;
     Journal journal(dir / "run" / "journal.jsonl");
     ASSERT_EQ(journal.open(), "");
-    ASSERT_EQ(journal.append({0, "Seed A", "Q1", "S1"}), "");
-    ASSERT_EQ(journal.append({1, "Seed B", "Q2 \"quoted\"\nline", "S2"}), "");
+    ASSERT_EQ(journal.append({0, "Seed A", "Q1", "S1", nullptr}), "");
+    ASSERT_EQ(journal.append({1, "Seed B", "Q2 \"quoted\"\nline", "S2", nullptr}), "");
     journal.close();
     const auto rows = readAll(dir / "run" / "journal.jsonl");
     ASSERT_EQ(rows.size(), 2U);
@@ -39,7 +39,7 @@ TEST(Journal, TornLastLineIsIgnoredAndCutBeforeTheNextAppend) {
     {
         Journal journal(path);
         ASSERT_EQ(journal.open(), "");
-        ASSERT_EQ(journal.append({0, "s", "Q1", "S1"}), "");
+        ASSERT_EQ(journal.append({0, "s", "Q1", "S1", nullptr}), "");
     }
     std::ofstream(path, std::ios::app) << R"({"seed_index":0,"seed":"s","question":"Q2","sol)";
     Journal::ReadResult result;
@@ -48,7 +48,7 @@ TEST(Journal, TornLastLineIsIgnoredAndCutBeforeTheNextAppend) {
     {
         Journal journal(path);
         ASSERT_EQ(journal.open(), "");
-        ASSERT_EQ(journal.append({0, "s", "Q3", "S3"}), "");
+        ASSERT_EQ(journal.append({0, "s", "Q3", "S3", nullptr}), "");
     }
     const auto rows = readAll(path, &result);
     ASSERT_EQ(rows.size(), 2U);
@@ -66,7 +66,7 @@ TEST(Journal, ConcurrentAppendsNeverInterleave) {
         threads.emplace_back([&, t] {
             for (int i = 0; i < 200; ++i)
                 EXPECT_EQ(journal.append({t, "seed", "Q" + std::to_string(t) + "-" + std::to_string(i),
-                                          std::string(300, 'x')}),
+                                          std::string(300, 'x'), nullptr}),
                           "");
         });
     for (auto& thread : threads)
@@ -82,7 +82,9 @@ TEST(Dataset, WrittenFromJournalWithReferenceKeysAndLimit) {
     Journal journal(dir / "journal.jsonl");
     ASSERT_EQ(journal.open(), "");
     for (int i = 0; i < 5; ++i)
-        ASSERT_EQ(journal.append({0, "Python Basics", "Q" + std::to_string(i), "S" + std::to_string(i)}), "");
+        ASSERT_EQ(
+            journal.append({0, "Python Basics", "Q" + std::to_string(i), "S" + std::to_string(i), nullptr}),
+            "");
     journal.close();
     const auto written = writeDatasetFromJournal(dir / "journal.jsonl", dir / "out" / "data.json",
                                                  OutputKeys{"Prompt", "Completion"}, 4);

@@ -249,7 +249,7 @@ TEST(GenerationRun, ResumeAsksOnlyForTheRemainderAndNeverRepeatsRows) {
         Journal journal(path);
         ASSERT_EQ(journal.open(), "");
         for (int i = 0; i < 7; ++i)
-            ASSERT_EQ(journal.append({0, "A", "Earlier question " + std::to_string(i), "S"}), "");
+            ASSERT_EQ(journal.append({0, "A", "Earlier question " + std::to_string(i), "S", nullptr}), "");
     }
     Journal journal(path);
     ASSERT_EQ(journal.open(), "");

@@ -1,0 +1,62 @@
+#pragma once
+
+#include "core/Cancellation.h"
+#include "core/Job.h"
+#include "core/RowScores.h"
+#include "core/RunHistory.h"
+#include "core/Template.h"
+#include "engine/GenerationRun.h"
+#include "providers/Provider.h"
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace sds::engine {
+
+// A dataset row as the judge and the validators see it: the question (or curation input), the answer
+// (or output), and the seed or excerpt it came from.
+struct RowView {
+    std::string question;
+    std::string answer;
+    std::string origin;
+};
+[[nodiscard]] std::optional<RowView> viewRow(const nlohmann::ordered_json& row, const JobSpec& job);
+
+struct EvaluationSpec {
+    ProviderChoice judge;
+    ModelParameters parameters{0.0, 1.0, 50, 1024};
+    int concurrency = 16;
+    EvaluationRubric rubric = defaultEvaluationRubric();
+};
+
+[[nodiscard]] providers::ChatRequest buildJudgeRequest(const EvaluationSpec& spec, const JobSpec& job,
+                                                       const RowView& row, bool structuredOutput);
+
+// Files of one run's evaluation: the per-row results as they arrive (in the run folder, for resume)
+// and the summary with every row's score and justification, beside the dataset.
+struct EvaluationFiles {
+    std::filesystem::path results;
+    std::filesystem::path summary;
+};
+[[nodiscard]] EvaluationFiles evaluationFiles(const std::filesystem::path& runDir,
+                                              const std::filesystem::path& dataset);
+
+struct EvaluationReport {
+    RunOutcome outcome; // rows scored count as rows done
+    EvaluationSummary summary;
+    EvaluationFiles files;
+};
+
+// LLM-as-judge over a finished dataset: every row gets a score on the rubric's scale and a short
+// justification, through the same pool as generation (concurrency, retries, cancel); rows already
+// scored (a resumed evaluation) are not asked again. The dataset itself is never written.
+[[nodiscard]] EvaluationReport evaluateDataset(const JobSpec& job, const std::filesystem::path& dataset,
+                                               const EvaluationFiles& files, const EvaluationSpec& spec,
+                                               std::shared_ptr<providers::Provider> judge, RunOptions options,
+                                               const std::function<void(const Progress&)>& onProgress,
+                                               const CancellationToken& cancel);
+
+} // namespace sds::engine
