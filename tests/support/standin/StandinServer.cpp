@@ -788,11 +788,11 @@ Reply StandinServer::Impl::converseAnswer(const ReceivedRequest& request, const 
         content.push_back(
             {{"toolUse", {{"toolUseId", "t1"}, {"name", tool->name}, {"input", std::move(items)}}}});
     } else {
-        std::string text = fault == Fault::Malformed ? malformedAnswerText()
-                           : fault == Fault::Messy   ? messyAnswerText(items)
-                                                     : items.dump();
-        answerBytes = text.size();
-        content.push_back({{"text", std::move(text)}});
+        std::string answerText = fault == Fault::Malformed ? malformedAnswerText()
+                                 : fault == Fault::Messy   ? messyAnswerText(items)
+                                                           : items.dump();
+        answerBytes = answerText.size();
+        content.push_back({{"text", std::move(answerText)}});
     }
     const auto inputTokens = static_cast<std::int64_t>(request.body.size() / 4);
     const auto outputTokens = static_cast<std::int64_t>(answerBytes / 4);
