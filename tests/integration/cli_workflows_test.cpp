@@ -239,6 +239,30 @@ TEST_F(CliWorkflowTest, PreviewPrintsTextOrOneErrorNamingTheFile) {
     EXPECT_EQ(errorLines(mixed).size(), 1U) << mixed.err;
 }
 
+TEST_F(CliWorkflowTest, ADocumentsRunIsJudgedWithOneSummaryLinePerExcerpt) {
+    StandinServer server;
+    server.start();
+    const auto generated = sds({"generate", "--input", document("two_pages.pdf"), "--input",
+                                document("paragraphs_list_table.docx"), "--size", "8"},
+                               &server);
+    ASSERT_EQ(generated.exitCode, 0) << generated.err;
+    const std::string id = runs()[0]["id"].get<std::string>();
+    const auto evaluate = sds({"evaluate", id}, &server);
+    ASSERT_EQ(evaluate.exitCode, 0) << evaluate.err;
+    const auto printed = lines(evaluate.out);
+    ASSERT_FALSE(printed.empty());
+    EXPECT_EQ(printed[0].rfind("Evaluation of run " + id, 0), 0U) << evaluate.out;
+    std::size_t perExcerpt = 0;
+    for (std::size_t i = 1; i < printed.size(); ++i) {
+        EXPECT_EQ(printed[i].rfind("  ", 0), 0U) << "a line of the summary table is cut by the excerpt's "
+                                                    "line breaks: \""
+                                                 << printed[i] << "\"";
+        perExcerpt += printed[i].find(" rows ") != std::string::npos ? 1 : 0;
+    }
+    EXPECT_EQ(perExcerpt, 2U) << "one line per excerpt: " << evaluate.out;
+    EXPECT_EQ(evaluate.out.find("\n\n"), std::string::npos) << "no blank lines: " << evaluate.out;
+}
+
 // ---------------------------------------------------------------- curation
 
 TEST_F(CliWorkflowTest, CurationAddsTheOutputToEachElementInOrderAndSaysWhatItSkipped) {
@@ -337,6 +361,54 @@ TEST_F(CliWorkflowTest, CurationReadsJsonLinesAndStringElements) {
         EXPECT_TRUE(rows[i].contains("answer") && rows[i]["answer"].is_string()) << rows[i].dump();
         auto it = rows[i].begin();
         EXPECT_EQ(it.key(), "text") << "input key first";
+    }
+}
+
+TEST_F(CliWorkflowTest, ACurationRunIsJudgedAndExportedByItsKeysButNotValidated) {
+    StandinServer server;
+    server.start();
+    const auto input = m_project.write(
+        "mixed.json", R"([{"task": "Say hello", "n": 1}, {"task": {"nested": true}}, "a plain string"])");
+    const auto generated = sds({"generate", "--workflow", "curation", "--input", input.string(),
+                                "--input-key", "task", "--output-key", "result", "--prompt", "Do the task."},
+                               &server);
+    ASSERT_EQ(generated.exitCode, 0) << generated.err;
+    const auto rows = onlyDataset();
+    ASSERT_EQ(rows.size(), 3U);
+    EXPECT_EQ(rows[1]["task"], nlohmann::ordered_json({{"nested", true}})) << "a non-string field stays JSON";
+    EXPECT_EQ(rows[2]["task"], "a plain string");
+    const std::string id = runs()[0]["id"].get<std::string>();
+
+    const auto evaluate = sds({"evaluate", id}, &server);
+    ASSERT_EQ(evaluate.exitCode, 0) << evaluate.err;
+    EXPECT_TRUE(runs()[0]["score"].is_number()) << runs()[0].dump(2);
+    bool instructionShown = false;
+    for (const auto& request : server.recordedRequests())
+        instructionShown = instructionShown || (request.body.find("Do the task.") != std::string::npos &&
+                                                request.body.find("Now judge this one") != std::string::npos);
+    EXPECT_TRUE(instructionShown) << "the judge sees the curation instruction";
+
+    const auto output = m_project / "curated.jsonl";
+    const auto exported = sds({"export", id, "--format", "openai", "--output", output.string()});
+    ASSERT_EQ(exported.exitCode, 0) << exported.err;
+    const auto text = readTextFile(output);
+    ASSERT_TRUE(text);
+    const auto exportedLines = lines(*text);
+    ASSERT_EQ(exportedLines.size(), 3U);
+    for (std::size_t i = 0; i < exportedLines.size(); ++i) {
+        const auto line = nlohmann::json::parse(exportedLines[i]);
+        const auto& task = rows[i]["task"];
+        EXPECT_EQ(line["messages"][0]["content"], task.is_string() ? task.get<std::string>() : task.dump());
+        EXPECT_EQ(line["messages"][1]["content"], rows[i]["result"]);
+    }
+
+    // Curation has no validator whatever the template: the message must not claim the template lacks one.
+    for (const auto& command :
+         {std::vector<std::string>{"validate", id}, std::vector<std::string>{"filter", id, "--valid-only"}}) {
+        const auto result = sds(command);
+        expectBadInput(result, {"curation"});
+        EXPECT_EQ(result.err.find("its template (code_generation) has no validator"), std::string::npos)
+            << "code_generation has a validator: " << result.err;
     }
 }
 
