@@ -7,6 +7,7 @@
 #include "core/RunHistory.h"
 #include "engine/JobSetup.h"
 #include "engine/RunService.h"
+#include "engine/RunTools.h"
 #include "providers/ProviderFactory.h"
 
 #include <CLI/CLI.hpp>
@@ -18,8 +19,15 @@
 namespace sds::cli {
 namespace {
 
-int runGeneration(engine::RunService& service, const engine::PreparedRun& prepared,
-                  const std::shared_ptr<providers::Provider>& provider) {
+// What `sds generate --evaluate` asks for once the dataset is written.
+struct EvaluateAfter {
+    bool wanted = false;
+    std::string judgeModel; // empty: the generation's model
+};
+
+int runGeneration(const Project& project, RunHistory& history, engine::RunService& service,
+                  const engine::PreparedRun& prepared, const std::shared_ptr<providers::Provider>& provider,
+                  const EvaluateAfter& evaluateAfter) {
     const auto& run = prepared;
     const auto& job = prepared.job;
     for (const auto& notice : run.notices)
@@ -60,12 +68,12 @@ int runGeneration(engine::RunService& service, const engine::PreparedRun& prepar
               << p.failedRequests << ", duplicates dropped " << p.duplicates << ", near-duplicates rejected "
               << p.nearDuplicates << ", incomplete items re-asked " << p.invalidItems << "\n";
     if (p.skippedInputs > 0)
-        std::cout << "  skipped:  " << p.skippedInputs << " elements without the field \"" << job.inputKey
-                  << "\"\n";
+        std::cout << "  skipped:  " << countOf(static_cast<std::size_t>(p.skippedInputs), "element")
+                  << " without the field \"" << job.inputKey << "\"\n";
     int shown = 0;
     for (const auto& seed : report.outcome.seeds)
         if (seed.nearDuplicates > 0 && shown++ < 20)
-            std::cout << "            near-duplicates rejected for \"" << seed.seed
+            std::cout << "            near-duplicates rejected for \"" << oneLine(seed.seed, 60)
                       << "\": " << seed.nearDuplicates << "\n";
     std::cout << "  tokens:   " << p.tokens.input << " in, " << p.tokens.output << " out\n"
               << "  time:     " << formatSeconds(report.seconds) << "\n";
@@ -79,6 +87,18 @@ int runGeneration(engine::RunService& service, const engine::PreparedRun& prepar
     if (!report.datasetPath.empty())
         std::cout << "  dataset:  " << report.datasetPath.string() << "\n"
                   << "  metadata: " << report.metadataPath.string() << "\n";
+    if (evaluateAfter.wanted && report.outcome.status == RunStatus::Completed) {
+        engine::RunTools tools(history);
+        auto loaded = tools.load(report.runId);
+        if (auto* error = std::get_if<std::string>(&loaded))
+            return fail(kRunFailed, *error);
+        engine::EvaluationSpec spec;
+        spec.judge = job.provider;
+        if (!evaluateAfter.judgeModel.empty())
+            spec.judge.model = evaluateAfter.judgeModel;
+        spec.concurrency = job.concurrency;
+        return evaluateRun(project, history, std::get<engine::LoadedRun>(loaded), spec, provider);
+    }
     switch (report.outcome.status) {
     case RunStatus::Completed:
         return kOk;
@@ -194,6 +214,11 @@ int run(int argc, char** argv) {
     generateCommand->add_option("--output-value", flags.outputKeyCompletion,
                                 "Row key of the answer (default Completion)");
     generateCommand->add_option("--resume", resumeId, "Finish the run with this id");
+    EvaluateAfter evaluateAfter;
+    generateCommand->add_flag("--evaluate", evaluateAfter.wanted,
+                              "Score the rows with the same provider as judge when the run completes");
+    generateCommand->add_option("--judge-model", evaluateAfter.judgeModel,
+                                "With --evaluate: the judge's model (default: the generating model)");
 
     auto* runsCommand = app.add_subcommand("runs", "List the generations");
     bool runsJson = false;
@@ -321,7 +346,7 @@ int run(int argc, char** argv) {
             service.markFailed(run, provider.error().message);
             return fail(kBadInput, provider.error().message);
         }
-        return runGeneration(service, run, provider.value());
+        return runGeneration(project, history, service, run, provider.value(), evaluateAfter);
     }
     const auto templates = project.loadTemplates();
     for (const auto& error : templates.errors())
@@ -339,7 +364,8 @@ int run(int argc, char** argv) {
     auto prepared = service.prepare(*built.job);
     if (auto* error = std::get_if<std::string>(&prepared))
         return fail(kBadInput, *error);
-    return runGeneration(service, std::get<engine::PreparedRun>(prepared), provider.value());
+    return runGeneration(project, history, service, std::get<engine::PreparedRun>(prepared), provider.value(),
+                         evaluateAfter);
 }
 
 } // namespace sds::cli

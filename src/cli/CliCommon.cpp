@@ -44,6 +44,38 @@ std::string formatSeconds(double seconds) {
     return std::to_string(total / 3600) + "h" + std::to_string((total % 3600) / 60) + "m";
 }
 
+std::string oneLine(std::string_view text, std::size_t maxCharacters) {
+    std::string line;
+    std::size_t characters = 0;
+    bool space = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        if (byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r') {
+            space = !line.empty();
+            continue;
+        }
+        const bool startsCharacter = (byte & 0xC0) != 0x80;
+        if (startsCharacter) {
+            if (characters + (space ? 1 : 0) >= maxCharacters) {
+                line += "…";
+                return line;
+            }
+            if (space) {
+                line += ' ';
+                ++characters;
+                space = false;
+            }
+            ++characters;
+        }
+        line += text[i];
+    }
+    return line;
+}
+
+std::string countOf(std::size_t count, const std::string& noun) {
+    return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
 std::string formatTime(std::int64_t ms) {
     const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
     std::tm local{};

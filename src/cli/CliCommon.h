@@ -22,6 +22,11 @@ int fail(int code, const std::string& message);
 void warn(const std::string& message);
 
 std::string formatSeconds(double seconds);
+// `text` on one line (runs of white space become one space), cut to at most `maxCharacters` UTF-8
+// characters with "…" at the end when it was longer; never splits a character.
+std::string oneLine(std::string_view text, std::size_t maxCharacters);
+// "1 element", "3 elements".
+std::string countOf(std::size_t count, const std::string& noun);
 std::string formatTime(std::int64_t ms);
 
 // SIGINT/SIGTERM: the first asks the running work to stop and keep what it has, the second quits.

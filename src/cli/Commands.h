@@ -1,6 +1,8 @@
 #pragma once
 
 #include "core/Project.h"
+#include "core/RunHistory.h"
+#include "engine/RunTools.h"
 
 #include <CLI/CLI.hpp>
 #include <memory>
@@ -19,6 +21,11 @@ public:
 
 // preview (documents), prompt suggest, seeds suggest.
 [[nodiscard]] std::vector<std::unique_ptr<Command>> makeWorkflowCommands();
+// Scores `run` with `judge` (the rubric from the run's template), printing progress and the summary; an
+// exit code.
+int evaluateRun(const Project& project, RunHistory& history, const engine::LoadedRun& run,
+                engine::EvaluationSpec spec, std::shared_ptr<providers::Provider> judge);
+
 // validate, evaluate, filter, export.
 [[nodiscard]] std::vector<std::unique_ptr<Command>> makeQualityCommands();
 

@@ -21,6 +21,9 @@ JobBuildResult buildDraft(const GenerateFlags& flags, const TemplateRegistry& te
     }
     if (flags.templateId)
         job.templateId = *flags.templateId;
+    else if (!fromFile && flags.workflow &&
+             workflowFromString(*flags.workflow) == Workflow::CustomDataCuration)
+        job.templateId = "custom"; // curation brings its own instruction; the custom template adds nothing
     const Template* source = templates.find(job.templateId);
     if (!source) {
         std::string known;
@@ -134,7 +137,7 @@ JobBuildResult buildDraft(const GenerateFlags& flags, const TemplateRegistry& te
         localtime_r(&now, &local);
         char stamp[32];
         std::strftime(stamp, sizeof stamp, " %Y-%m-%d %H:%M", &local);
-        job.displayName = source->name + stamp;
+        job.displayName = (curation ? std::string("Data curation") : source->name) + stamp;
     }
     return {std::move(job), {}};
 }

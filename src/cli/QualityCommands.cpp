@@ -3,6 +3,7 @@
 #include "engine/JobSetup.h"
 #include "engine/RunTools.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -60,9 +61,7 @@ public:
         if (!report.error.empty())
             return fail(kRunFailed, report.error);
         if (!report.ran)
-            return fail(kBadInput,
-                        "run " + m_runId + ": its template (" + run->job.templateId +
-                            ") has no validator; SQL (text_to_sql) and code (code_generation) are checked");
+            return fail(kBadInput, engine::noValidatorReason(run->job, m_runId));
         const auto& c = report.counts;
         std::cout << "Run " << m_runId << ": " << c.passed << " passed, " << c.failed << " failed, "
                   << c.unjudged << " not judged, " << c.notApplicable << " without code\n";
@@ -89,62 +88,10 @@ public:
         std::optional<engine::LoadedRun> run;
         if (int code = load(project, history, run); code != kOk)
             return code;
-        const auto templates = project.loadTemplates();
-        if (const Template* source = templates.find(run->job.templateId))
-            m_spec.rubric = source->evaluation;
         auto provider = providerFor(m_spec.judge, project);
         if (!provider.ok())
             return fail(kBadInput, provider.error().message);
-        if (m_spec.judge.name == "local" && m_spec.concurrency == 16)
-            m_spec.concurrency = engine::kLocalModelConcurrency;
-        std::cerr << "Evaluating run " << m_runId << " with " << m_spec.judge.name << " / "
-                  << m_spec.judge.model << " (scale " << m_spec.rubric.minScore << "–"
-                  << m_spec.rubric.maxScore << ")\n";
-        CancellationToken cancel;
-        ProgressPrinter printer("rows scored");
-        engine::RunTools tools(history);
-        engine::EvaluationReport report;
-        {
-            CancelOnInterrupt interrupt(cancel);
-            report = tools.evaluate(
-                *run, m_spec, provider.value(), engine::RunOptions{},
-                [&](const engine::Progress& p) { printer.update(p); }, cancel);
-        }
-        printer.finish();
-        const auto& overall = report.summary.overall;
-        std::cout << "Evaluation of run " << m_runId << ": " << toString(report.outcome.status) << "\n";
-        if (overall.count > 0) {
-            std::printf("  overall:  mean %.2f, min %.0f, max %.0f over %zu rows\n", overall.mean,
-                        overall.min, overall.max, overall.count);
-            std::cout << "  scores:  ";
-            for (const auto& [score, rows] : report.summary.histogram)
-                std::cout << " " << score << ": " << rows;
-            std::cout << "\n";
-            int shown = 0;
-            for (const auto& [seed, summary] : report.summary.perSeed) {
-                if (shown++ >= 20) {
-                    std::cout << "  … " << report.summary.perSeed.size() - 20
-                              << " more seeds in the summary file\n";
-                    break;
-                }
-                const std::string label = seed.size() > 40 ? seed.substr(0, 37) + "..." : seed;
-                std::printf("  %-40s mean %.2f  min %.0f  max %.0f  rows %zu\n", label.c_str(), summary.mean,
-                            summary.min, summary.max, summary.count);
-            }
-            std::cout << "  summary:  " << report.files.summary.string() << "\n";
-        }
-        switch (report.outcome.status) {
-        case RunStatus::Completed:
-            return kOk;
-        case RunStatus::Cancelled:
-            std::cerr << "sds: cancelled; run the same command again to score the remaining rows\n";
-            return kCancelled;
-        case RunStatus::Partial:
-            std::cerr << "sds: " << report.outcome.error << "; run the same command again to finish\n";
-            return kPartial;
-        default:
-            return fail(kRunFailed, report.outcome.error);
-        }
+        return evaluateRun(project, history, *run, m_spec, provider.value());
     }
 
 private:
@@ -190,6 +137,9 @@ public:
         addSelectionOptions();
     }
     int run(const Project& project) override {
+        if (m_split && !(*m_split > 0.0 && *m_split < 1.0))
+            return fail(kBadInput, "--split must be between 0 and 1 (the share of rows for training), got " +
+                                       std::to_string(*m_split));
         const auto format = exporting::exportFormatFromString(m_format);
         if (!format)
             return fail(kBadInput,
@@ -229,6 +179,68 @@ private:
 };
 
 } // namespace
+
+int evaluateRun(const Project& project, RunHistory& history, const engine::LoadedRun& run,
+                engine::EvaluationSpec spec, std::shared_ptr<providers::Provider> judge) {
+    const auto templates = project.loadTemplates();
+    if (const Template* source = templates.find(run.job.templateId))
+        spec.rubric = source->evaluation;
+    if (spec.judge.name == "local" && spec.concurrency == 16)
+        spec.concurrency = engine::kLocalModelConcurrency;
+    std::cerr << "Evaluating run " << run.record.id << " with " << spec.judge.name << " / "
+              << spec.judge.model << " (scale " << spec.rubric.minScore << "–" << spec.rubric.maxScore
+              << ")\n";
+    CancellationToken cancel;
+    ProgressPrinter printer("rows scored");
+    engine::RunTools tools(history);
+    engine::EvaluationReport report;
+    {
+        CancelOnInterrupt interrupt(cancel);
+        report = tools.evaluate(
+            run, spec, judge, engine::RunOptions{}, [&](const engine::Progress& p) { printer.update(p); },
+            cancel);
+    }
+    printer.finish();
+    const auto& overall = report.summary.overall;
+    std::cout << "Evaluation of run " << run.record.id << ": " << toString(report.outcome.status) << "\n";
+    if (overall.count > 0) {
+        std::printf("  overall:  mean %.2f, min %.0f, max %.0f over %zu rows\n", overall.mean, overall.min,
+                    overall.max, overall.count);
+        std::cout << "  scores:  ";
+        for (const auto& [score, rows] : report.summary.histogram)
+            std::cout << " " << score << ": " << rows;
+        std::cout << "\n";
+        int shown = 0;
+        for (const auto& [seed, summary] : report.summary.perSeed) {
+            if (shown++ >= 20) {
+                std::cout << "  … " << report.summary.perSeed.size() - 20
+                          << " more seeds in the summary file\n";
+                break;
+            }
+            const std::string label = oneLine(seed, 40);
+            const auto characters =
+                static_cast<std::size_t>(std::count_if(label.begin(), label.end(), [](char c) {
+                    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+                }));
+            std::printf("  %s%s mean %.2f  min %.0f  max %.0f  rows %zu\n", label.c_str(),
+                        std::string(characters < 40 ? 40 - characters : 0, ' ').c_str(), summary.mean,
+                        summary.min, summary.max, summary.count);
+        }
+        std::cout << "  summary:  " << report.files.summary.string() << "\n";
+    }
+    switch (report.outcome.status) {
+    case RunStatus::Completed:
+        return kOk;
+    case RunStatus::Cancelled:
+        std::cerr << "sds: cancelled; run the same command again to score the remaining rows\n";
+        return kCancelled;
+    case RunStatus::Partial:
+        std::cerr << "sds: " << report.outcome.error << "; run the same command again to finish\n";
+        return kPartial;
+    default:
+        return fail(kRunFailed, report.outcome.error);
+    }
+}
 
 std::vector<std::unique_ptr<Command>> makeQualityCommands() {
     std::vector<std::unique_ptr<Command>> commands;

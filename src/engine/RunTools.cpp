@@ -19,6 +19,13 @@ std::variant<JobSpec, std::string> loadRunJob(const std::filesystem::path& runDi
     return std::move(*parsed.job);
 }
 
+std::string noValidatorReason(const JobSpec& job, const std::string& runId) {
+    if (job.workflow == Workflow::CustomDataCuration)
+        return "run " + runId + " is a curation run: its outputs have no fixed form to validate";
+    return "run " + runId + ": its template (" + job.templateId +
+           ") has no validator; SQL (text_to_sql) and code (code_generation) are checked";
+}
+
 std::variant<LoadedRun, std::string> RunTools::load(const std::string& runId) {
     auto record = m_history.find(runId);
     if (!record)
@@ -87,8 +94,7 @@ RunTools::rowFilter(const LoadedRun& run, const RowSelection& selection) {
     }
     if (selection.validOnly) {
         if (run.job.validator.empty())
-            return "run " + run.record.id + ": its template (" + run.job.templateId +
-                   ") has no validator, so --valid-only has nothing to go by";
+            return noValidatorReason(run.job, run.record.id) + ", so --valid-only has nothing to go by";
         std::string error;
         const auto file = validationFile(run.runDir);
         std::error_code ec;

@@ -65,6 +65,9 @@ private:
     RunHistory& m_history;
 };
 
+// Why a run's rows are not validated: a curation run, or a template without a validator.
+[[nodiscard]] std::string noValidatorReason(const JobSpec& job, const std::string& runId);
+
 // The saved job of a run folder.
 [[nodiscard]] std::variant<JobSpec, std::string> loadRunJob(const std::filesystem::path& runDir);
 

@@ -331,7 +331,7 @@ TEST_F(CliWorkflowTest, CurationReadsJsonLinesAndStringElements) {
                               "q", "--output-key", "out", "--prompt", "Rewrite it."},
                              &server);
     ASSERT_EQ(lineRun.exitCode, 0) << lineRun.err;
-    EXPECT_NE(lineRun.out.find("skipped:  1 elements"), std::string::npos) << lineRun.out;
+    EXPECT_NE(lineRun.out.find("skipped:  1 element without"), std::string::npos) << lineRun.out;
     auto rows = onlyDataset();
     ASSERT_EQ(rows.size(), 3U);
     EXPECT_EQ(rows[0]["q"], "first");
