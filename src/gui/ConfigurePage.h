@@ -1,15 +1,19 @@
 #pragma once
 
+#include "gui/DocumentPreviewDialog.h"
 #include "gui/WizardPage.h"
 
 #include <QStringList>
 #include <QTimer>
+#include <optional>
 
 class QComboBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QListWidget;
 class QPushButton;
+class QSpinBox;
 class QToolButton;
 
 namespace sds::gui {
@@ -31,8 +35,13 @@ public:
     // Asks the provider for its models again (off the GUI thread).
     void refreshModels();
 
+    // The last finished check of the input files, when it matches what the page shows.
+    [[nodiscard]] const InputCheck* inputCheck() const;
+
 signals:
     void settingsRequested();
+    // Next was pressed while the files were still being checked, and the check is now done.
+    void continueRequested();
 
 private:
     [[nodiscard]] ProviderChoice currentChoice() const;
@@ -41,10 +50,19 @@ private:
     void workflowChanged();
     void addFiles();
     void removeFiles();
+    void previewFiles();
     void updateProviderInfo();
     void reloadTemplates();
+    [[nodiscard]] bool curation() const;
+    // What the input check reads: workflow, files, excerpt sizes, input field.
+    [[nodiscard]] JobSpec inputSketch() const;
+    [[nodiscard]] QString checkKey() const;
+    // Starts checking the files again when what it reads has changed.
+    void checkFiles();
+    void showCheck();
 
     AppContext& m_context;
+    QFormLayout* m_form;
     QLineEdit* m_displayName;
     FieldMessage* m_displayNameError;
     QComboBox* m_template;
@@ -63,13 +81,32 @@ private:
     QListWidget* m_files;
     QPushButton* m_addFiles;
     QPushButton* m_removeFiles;
+    QPushButton* m_previewFiles;
+    QLabel* m_filesStatus;
     FieldMessage* m_filesError;
+    QWidget* m_chunkBox;
+    QSpinBox* m_chunkSize;
+    QSpinBox* m_chunkOverlap;
+    FieldMessage* m_chunkError;
+    QWidget* m_keysBox;
+    QLineEdit* m_inputKey;
+    QLineEdit* m_outputKey;
+    FieldMessage* m_keysError;
+    QStringList m_rejectedFiles; // picked but not a supported document
 
     ProviderChoice m_draftProvider; // endpoint, region, profile and model of the draft as it came in
     int m_fetchGeneration = 0;
     std::string m_wantedModel;
     QString m_lastFetchError;
     QTimer m_settingsChanged;
+
+    QTimer m_recheck;
+    int m_checkGeneration = 0;
+    QString m_pendingKey; // what the running check reads; empty when none runs
+    QString m_checkedKey; // what m_check read
+    std::optional<InputCheck> m_check;
+    bool m_continueWhenChecked = false;
+    CancellationToken m_checkCancel;
 };
 
 } // namespace sds::gui

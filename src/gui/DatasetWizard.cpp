@@ -69,6 +69,10 @@ DatasetWizard::DatasetWizard(AppContext& context, QWidget* parent) : QWidget(par
     connect(m_newDataset, &QPushButton::clicked, this, [this] { startNew(m_draft.templateId); });
     connect(m_summary, &SummaryPage::generateRequested, this, &DatasetWizard::generate);
     connect(m_configure, &ConfigurePage::settingsRequested, this, &DatasetWizard::settingsRequested);
+    connect(m_configure, &ConfigurePage::continueRequested, this, [this] {
+        if (m_step == Configure && isVisible())
+            next();
+    });
     setStep(Configure);
 }
 
@@ -165,12 +169,6 @@ void DatasetWizard::setStep(Step step) {
 void DatasetWizard::generate() {
     if (!m_summary->validatePage(m_draft))
         return;
-    if (m_draft.workflow == Workflow::CustomDataCuration) {
-        m_summary->showProblem(
-            tr("Custom Data Curation is not available yet: go back to Configure and choose "
-               "Supervised Fine-Tuning."));
-        return;
-    }
     const RunTicket ticket = m_context.runs().start(m_draft);
     m_output->showTicket(ticket);
     setStep(Output);

@@ -84,7 +84,15 @@ QVariant ExamplesModel::headerData(int section, Qt::Orientation orientation, int
         return {};
     if (orientation == Qt::Vertical)
         return section + 1;
-    return section == Question ? tr("Question") : tr("Solution");
+    if (section == Question)
+        return m_questionTitle.isEmpty() ? tr("Question") : m_questionTitle;
+    return m_solutionTitle.isEmpty() ? tr("Solution") : m_solutionTitle;
+}
+
+void ExamplesModel::setColumnTitles(const QString& question, const QString& solution) {
+    m_questionTitle = question;
+    m_solutionTitle = solution;
+    emit headerDataChanged(Qt::Horizontal, Question, Solution);
 }
 
 } // namespace sds::gui

@@ -20,6 +20,8 @@ public:
     // Adds an empty pair at the end; its row.
     int addExample();
     void removeExamples(QList<int> rows);
+    // The column titles: "Question" and "Solution" unless set (curation: "Input" and "Output").
+    void setColumnTitles(const QString& question, const QString& solution);
 
     [[nodiscard]] int rowCount(const QModelIndex& parent = {}) const override;
     [[nodiscard]] int columnCount(const QModelIndex& parent = {}) const override;
@@ -31,6 +33,8 @@ public:
 
 private:
     std::vector<Example> m_examples;
+    QString m_questionTitle;
+    QString m_solutionTitle;
 };
 
 } // namespace sds::gui

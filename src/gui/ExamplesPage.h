@@ -2,6 +2,8 @@
 
 #include "gui/WizardPage.h"
 
+class QLabel;
+
 namespace sds::gui {
 
 class AppContext;
@@ -20,7 +22,9 @@ public:
 
 private:
     AppContext& m_context;
+    QLabel* m_hint;
     ExamplesEditor* m_editor;
+    bool m_curation = false;
 };
 
 } // namespace sds::gui

@@ -4,6 +4,7 @@
 #include "gui/FieldMessage.h"
 #include "gui/Format.h"
 #include "gui/SeedsEditor.h"
+#include "gui/SuggestionDialogs.h"
 #include "gui/Workspace.h"
 
 #include <QDoubleSpinBox>
@@ -15,7 +16,9 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSpinBox>
+#include <QTextCursor>
 #include <QVBoxLayout>
+#include <filesystem>
 
 namespace sds::gui {
 
@@ -28,12 +31,17 @@ PromptPage::PromptPage(AppContext& context, QWidget* parent) : WizardPage(parent
     m_prompt->setPlaceholderText(tr("What the model should write for each seed topic"));
     m_restorePrompt = new QPushButton(tr("Restore default"), this);
     m_restorePrompt->setObjectName(QStringLiteral("restorePromptButton"));
+    m_generatePrompt = new QPushButton(tr("&Generate prompt…"), this);
+    m_generatePrompt->setObjectName(QStringLiteral("generatePromptButton"));
+    m_generatePrompt->setToolTip(
+        tr("Let the model write a prompt for your use case; you see it before it is used"));
     m_promptError = new FieldMessage(QStringLiteral("promptError"), this);
     auto* promptBox = new QGroupBox(tr("Prompt"), this);
     auto* promptLayout = new QVBoxLayout(promptBox);
     promptLayout->addWidget(m_prompt, 1);
     auto* promptButtons = new QHBoxLayout;
     promptButtons->addWidget(m_restorePrompt);
+    promptButtons->addWidget(m_generatePrompt);
     promptButtons->addStretch();
     promptLayout->addLayout(promptButtons);
     promptLayout->addWidget(m_promptError);
@@ -58,12 +66,19 @@ PromptPage::PromptPage(AppContext& context, QWidget* parent) : WizardPage(parent
     schemaLayout->addWidget(m_schemaError);
 
     m_seeds = new SeedsEditor(this);
-    auto* seedsBox = new QGroupBox(tr("Seeds"), this);
-    auto* seedsLayout = new QVBoxLayout(seedsBox);
+    m_seedsBox = new QGroupBox(tr("Seeds"), this);
+    m_seedsBox->setObjectName(QStringLiteral("seedsBox"));
+    auto* seedsLayout = new QVBoxLayout(m_seedsBox);
     auto* seedsHint =
-        new QLabel(tr("Topics that spread the dataset: the rows are shared evenly among them."), seedsBox);
+        new QLabel(tr("Topics that spread the dataset: the rows are shared evenly among them."), m_seedsBox);
     seedsHint->setWordWrap(true);
-    seedsLayout->addWidget(seedsHint);
+    m_suggestSeeds = new QPushButton(tr("S&uggest seeds…"), m_seedsBox);
+    m_suggestSeeds->setObjectName(QStringLiteral("suggestSeedsButton"));
+    m_suggestSeeds->setToolTip(tr("Let the model propose new topics; you pick which to add"));
+    auto* seedsHeader = new QHBoxLayout;
+    seedsHeader->addWidget(seedsHint, 1);
+    seedsHeader->addWidget(m_suggestSeeds);
+    seedsLayout->addLayout(seedsHeader);
     seedsLayout->addWidget(m_seeds);
 
     m_temperature = new QDoubleSpinBox(this);
@@ -108,18 +123,18 @@ PromptPage::PromptPage(AppContext& context, QWidget* parent) : WizardPage(parent
     m_concurrency->setRange(1, JobSpec::kMaxConcurrency);
     m_throughputError = new FieldMessage(QStringLiteral("throughputError"), this);
     auto* sizeBox = new QGroupBox(tr("Dataset size"), this);
-    auto* sizeForm = new QFormLayout(sizeBox);
-    sizeForm->addRow(tr("&Rows"), m_size);
-    sizeForm->addRow(m_requests);
-    sizeForm->addRow(m_sizeError);
-    sizeForm->addRow(tr("Rows per re&quest"), m_rowsPerRequest);
-    sizeForm->addRow(tr("Requests in &flight"), m_concurrency);
-    sizeForm->addRow(m_throughputError);
+    m_sizeForm = new QFormLayout(sizeBox);
+    m_sizeForm->addRow(tr("&Rows"), m_size);
+    m_sizeForm->addRow(m_requests);
+    m_sizeForm->addRow(m_sizeError);
+    m_sizeForm->addRow(tr("Rows per re&quest"), m_rowsPerRequest);
+    m_sizeForm->addRow(tr("Requests in &flight"), m_concurrency);
+    m_sizeForm->addRow(m_throughputError);
 
     auto* left = new QVBoxLayout;
     left->addWidget(promptBox, 2);
     left->addWidget(m_schemaBox, 2);
-    left->addWidget(seedsBox, 3);
+    left->addWidget(m_seedsBox, 3);
     auto* right = new QVBoxLayout;
     right->addWidget(parametersBox);
     right->addWidget(sizeBox);
@@ -146,6 +161,8 @@ PromptPage::PromptPage(AppContext& context, QWidget* parent) : WizardPage(parent
             m_schema->setPlainText(qs(source->databaseSchema));
         m_schemaError->clear();
     });
+    connect(m_generatePrompt, &QPushButton::clicked, this, &PromptPage::generatePrompt);
+    connect(m_suggestSeeds, &QPushButton::clicked, this, &PromptPage::suggestSeeds);
     connect(m_prompt, &QPlainTextEdit::textChanged, m_promptError, &FieldMessage::clear);
     connect(m_schema, &QPlainTextEdit::textChanged, m_schemaError, &FieldMessage::clear);
     connect(m_seeds, &SeedsEditor::seedsChanged, this, &PromptPage::updateRequests);
@@ -155,6 +172,7 @@ PromptPage::PromptPage(AppContext& context, QWidget* parent) : WizardPage(parent
 }
 
 void PromptPage::initializePage(const JobSpec& draft) {
+    m_job = draft;
     m_templateId = draft.templateId;
     const auto* source = m_context.workspace().findTemplate(draft.templateId);
     m_prompt->setPlainText(qs(draft.prompt));
@@ -173,7 +191,53 @@ void PromptPage::initializePage(const JobSpec& draft) {
     m_rowsPerRequest->setValue(draft.rowsPerRequest);
     m_concurrency->setValue(draft.concurrency);
     clearMessages();
+    showWorkflow();
     updateRequests();
+}
+
+void PromptPage::showWorkflow() {
+    const bool curation = m_job.workflow == Workflow::CustomDataCuration;
+    const bool documents = m_job.groundedInDocuments();
+    m_seedsBox->setVisible(!curation && !documents);
+    m_restorePrompt->setVisible(!curation);
+    m_prompt->setPlaceholderText(
+        curation ? tr("The instruction applied to each input, e.g. \"Translate the text into French\"")
+                 : tr("What the model should write for each seed topic"));
+    m_sizeForm->setRowVisible(m_size, !curation);
+    m_sizeForm->setRowVisible(m_rowsPerRequest, !curation);
+}
+
+JobSpec PromptPage::currentJob() {
+    JobSpec job = m_job;
+    storeInto(job);
+    return job;
+}
+
+void PromptPage::replacePrompt(const QString& prompt) {
+    QTextCursor cursor(m_prompt->document());
+    cursor.beginEditBlock();
+    cursor.select(QTextCursor::Document);
+    cursor.insertText(prompt);
+    cursor.endEditBlock();
+    m_prompt->setTextCursor(cursor);
+    m_prompt->setFocus();
+}
+
+void PromptPage::generatePrompt() {
+    auto* dialog = new PromptSuggestionDialog(m_context.providerAccess(), currentJob(), m_useCase, this);
+    connect(dialog, &SuggestionDialog::useCaseChanged, this,
+            [this](const QString& useCase) { m_useCase = useCase; });
+    connect(dialog, &PromptSuggestionDialog::promptChosen, this, &PromptPage::replacePrompt);
+    dialog->open();
+}
+
+void PromptPage::suggestSeeds() {
+    auto* dialog = new SeedSuggestionDialog(m_context.providerAccess(), currentJob(), m_useCase, this);
+    connect(dialog, &SuggestionDialog::useCaseChanged, this,
+            [this](const QString& useCase) { m_useCase = useCase; });
+    connect(dialog, &SeedSuggestionDialog::seedsChosen, this,
+            [this](const std::vector<std::string>& seeds) { m_seeds->addSeeds(seeds); });
+    dialog->open();
 }
 
 void PromptPage::storeInto(JobSpec& draft) {
@@ -199,9 +263,15 @@ void PromptPage::clearMessages() {
 bool PromptPage::validatePage(JobSpec& draft) {
     storeInto(draft);
     clearMessages();
-    auto problems = problemsByField(validate(draft));
+    std::vector<std::string> own;
+    for (auto& problem : validate(draft))
+        if (problem.rfind("input", 0) != 0 && problem.rfind("chunk_", 0) != 0)
+            own.push_back(std::move(problem));
+    auto problems = problemsByField(own);
     problems.erase("provider");
     problems.erase("output_keys");
+    if (draft.workflow == Workflow::CustomDataCuration)
+        problems.erase("size");
     if (draft.templateId == "text_to_sql" &&
         draft.databaseSchema.find_first_not_of(" \t\r\n") == std::string::npos)
         problems["schema"] =
@@ -238,6 +308,23 @@ bool PromptPage::validatePage(JobSpec& draft) {
 }
 
 void PromptPage::updateRequests() {
+    if (m_job.workflow == Workflow::CustomDataCuration) {
+        m_requests->setText(
+            tr("One request per element of %1 (%2), each answer added to its element.")
+                .arg(qs(m_job.inputFiles.empty()
+                            ? std::string()
+                            : std::filesystem::path(m_job.inputFiles.front()).filename().string()),
+                     counted(m_job.size, tr("element"), tr("elements"))));
+        return;
+    }
+    if (m_job.groundedInDocuments()) {
+        m_requests->setText(
+            tr("The rows are spread evenly over the excerpts of %1, up to %2 rows per request.")
+                .arg(counted(static_cast<std::int64_t>(m_job.inputFiles.size()), tr("document"),
+                             tr("documents")))
+                .arg(m_rowsPerRequest->value()));
+        return;
+    }
     JobSpec sketch;
     sketch.seeds = m_seeds->seeds();
     sketch.size = m_size->value();

@@ -11,6 +11,7 @@
 #include <QListWidget>
 #include <QPushButton>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <variant>
 
 namespace sds::gui {
@@ -92,6 +93,20 @@ std::vector<std::string> SeedsEditor::seeds() const {
     return seeds;
 }
 
+void SeedsEditor::addSeeds(const std::vector<std::string>& seeds) {
+    auto listed = this->seeds();
+    bool added = false;
+    for (const auto& seed : seeds)
+        if (std::find(listed.begin(), listed.end(), seed) == listed.end()) {
+            listed.push_back(seed);
+            added = true;
+        }
+    if (!added)
+        return;
+    setSeeds(listed);
+    emit seedsChanged();
+}
+
 void SeedsEditor::showProblem(const QString& problem) {
     m_problem->show(problem);
 }
@@ -134,12 +149,7 @@ void SeedsEditor::importFile() {
                 m_problem->show(tr("Cannot import: %1").arg(result.error));
                 return;
             }
-            auto seeds = this->seeds();
-            for (const auto& seed : result.seeds)
-                if (std::find(seeds.begin(), seeds.end(), seed) == seeds.end())
-                    seeds.push_back(seed);
-            setSeeds(seeds);
-            emit seedsChanged();
+            addSeeds(result.seeds);
         });
 }
 

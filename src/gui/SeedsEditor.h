@@ -20,6 +20,8 @@ public:
 
     void setSeeds(const std::vector<std::string>& seeds);
     [[nodiscard]] std::vector<std::string> seeds() const;
+    // Appends those not listed yet.
+    void addSeeds(const std::vector<std::string>& seeds);
     void setDefaults(std::vector<std::string> defaults) { m_defaults = std::move(defaults); }
     void showProblem(const QString& problem);
     void setImportFolder(const QString& folder) { m_importFolder = folder; }

@@ -2,6 +2,7 @@
 
 #include "core/JsonFile.h"
 #include "core/PromptBuilder.h"
+#include "engine/CurationRun.h"
 #include "engine/JobSetup.h"
 #include "gui/AppContext.h"
 #include "gui/Background.h"
@@ -10,6 +11,7 @@
 #include "gui/Format.h"
 #include "gui/Workspace.h"
 
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPlainTextEdit>
@@ -48,6 +50,34 @@ QString fileSafe(const std::string& name) {
     return safe.isEmpty() ? QStringLiteral("job") : safe;
 }
 
+QString fileName(const QString& path) {
+    return QFileInfo(path).fileName();
+}
+
+QString red(const QString& text) {
+    return QStringLiteral("<span style='color:#b3261e'>%1</span>").arg(text.toHtmlEscaped());
+}
+
+QString messages(const std::vector<providers::ChatMessage>& list) {
+    QStringList parts;
+    for (const auto& message : list)
+        parts << QObject::tr("── %1 ──\n%2")
+                     .arg(message.role == providers::ChatMessage::Role::System ? QObject::tr("System")
+                                                                               : QObject::tr("User"),
+                          qs(message.content));
+    return parts.join(QStringLiteral("\n\n"));
+}
+
+// Requests for `size` rows spread over `parts` excerpts, `perRequest` rows at most in each.
+int plannedRequests(int size, int parts, int perRequest) {
+    if (parts < 1 || perRequest < 1)
+        return 0;
+    int requests = 0;
+    for (const int rows : spreadEvenly(size, static_cast<std::size_t>(parts)))
+        requests += (rows + perRequest - 1) / perRequest;
+    return requests;
+}
+
 } // namespace
 
 SummaryPage::SummaryPage(AppContext& context, QWidget* parent) : WizardPage(parent), m_context(context) {
@@ -75,6 +105,12 @@ SummaryPage::SummaryPage(AppContext& context, QWidget* parent) : WizardPage(pare
     m_saveStatus->setWordWrap(true);
     m_saveStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_problem = new FieldMessage(QStringLiteral("summaryError"), this);
+    m_notices = new QLabel(this);
+    m_notices->setObjectName(QStringLiteral("summaryNotices"));
+    m_notices->setWordWrap(true);
+    m_notices->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_notices->setStyleSheet(QStringLiteral("color: #8a5300;"));
+    m_notices->setVisible(false);
 
     auto* promptBox = new QWidget(this);
     auto* promptLayout = new QVBoxLayout(promptBox);
@@ -94,6 +130,7 @@ SummaryPage::SummaryPage(AppContext& context, QWidget* parent) : WizardPage(pare
     buttons->addWidget(m_generate);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(splitter, 1);
+    layout->addWidget(m_notices);
     layout->addWidget(m_problem);
     layout->addLayout(buttons);
 
@@ -101,13 +138,33 @@ SummaryPage::SummaryPage(AppContext& context, QWidget* parent) : WizardPage(pare
     connect(m_generate, &QPushButton::clicked, this, &SummaryPage::generateRequested);
 }
 
-QString SummaryPage::finalPrompt(const JobSpec& job) {
-    if (job.seeds.empty())
-        return tr("(no seeds: nothing would be sent)");
+QString SummaryPage::finalPrompt(const JobSpec& job, const InputCheck* check) {
+    if (job.workflow == Workflow::CustomDataCuration) {
+        const bool sampled = check && check->curation && !check->curation->sample.isEmpty();
+        const std::string input = sampled ? ss(check->curation->sample.front())
+                                          : ss(tr("<the \"%1\" of each element>").arg(qs(job.inputKey)));
+        return messages(engine::buildCurationRequest(job, input, true).messages);
+    }
     BatchRequestInput input;
-    input.seed = job.seeds.front();
-    const auto rows = job.rowsPerSeed();
-    input.count = std::max(1, std::min(job.rowsPerRequest, rows.empty() ? job.rowsPerRequest : rows.front()));
+    if (job.groundedInDocuments()) {
+        input.seed = ss(tr("your documents"));
+        input.groundingText = ss(tr("<an excerpt of your documents>"));
+        if (check)
+            for (const auto& document : check->documents)
+                if (document.ok() && !document.firstExcerpt.isEmpty()) {
+                    input.seed = ss(fileName(document.path));
+                    input.groundingText = ss(document.firstExcerpt);
+                    break;
+                }
+        input.count = std::max(1, std::min(job.rowsPerRequest, job.size));
+    } else {
+        if (job.seeds.empty())
+            return tr("(no seeds: nothing would be sent)");
+        input.seed = job.seeds.front();
+        const auto rows = job.rowsPerSeed();
+        input.count =
+            std::max(1, std::min(job.rowsPerRequest, rows.empty() ? job.rowsPerRequest : rows.front()));
+    }
     input.userPrompt = job.prompt;
     input.examples = job.examples;
     input.databaseSchema = job.databaseSchema;
@@ -119,8 +176,32 @@ void SummaryPage::initializePage(const JobSpec& draft) {
     m_job = draft;
     m_problem->clear();
     m_saveStatus->clear();
+    m_check.reset();
+    m_checkCancel.cancel();
+    m_checkCancel = CancellationToken();
+    const int generation = ++m_checkGeneration;
+    render();
+    if (draft.inputFiles.empty())
+        return;
+    runInBackground(
+        this, [job = draft, cancel = m_checkCancel] { return checkInputFiles(job, false, 1, cancel); },
+        [this, generation](const InputCheck& check) {
+            if (generation != m_checkGeneration)
+                return;
+            m_check = check;
+            render();
+        });
+}
+
+void SummaryPage::render() {
     const auto& workspace = m_context.workspace();
-    const auto& j = draft;
+    const auto& j = m_job;
+    const bool curation = j.workflow == Workflow::CustomDataCuration;
+    const bool documents = j.groundedInDocuments();
+    const InputCheck* check = m_check ? &*m_check : nullptr;
+    const QString checking = tr("checking…");
+    QStringList notices;
+
     QString html = QStringLiteral("<table cellspacing=4>");
     html += row(tr("Display Name"), escaped(j.displayName));
     html += row(tr("Template"), workspace.templateName(j.templateId).toHtmlEscaped());
@@ -134,17 +215,65 @@ void SummaryPage::initializePage(const JobSpec& draft) {
         html += row(tr("Region"), escaped(j.provider.region));
     if (!j.provider.profile.empty())
         html += row(tr("AWS profile"), escaped(j.provider.profile));
-    if (!j.inputFiles.empty()) {
+    if (curation) {
+        QString file = j.inputFiles.empty() ? tr("none") : escaped(j.inputFiles.front());
+        QString elements = checking;
+        if (check && check->curation) {
+            const auto& curated = *check->curation;
+            if (!curated.error.isEmpty())
+                elements = red(curated.error);
+            else
+                elements = tr("%1, %2 skipped (no field \"%3\")")
+                               .arg(counted(curated.elements, tr("element"), tr("elements")))
+                               .arg(curated.missing)
+                               .arg(escaped(j.inputKey));
+            if (!curated.skipped.isEmpty())
+                notices << curated.skipped;
+        }
+        html += row(tr("Input file"), file + QStringLiteral("<br>") + elements);
+        html += row(tr("Input field"), escaped(j.inputKey));
+        html += row(tr("Output field"), escaped(j.outputKeys.completion));
+        const QString rows = check && check->curation && check->curation->error.isEmpty()
+                                 ? formatCount(check->curation->usable())
+                                 : formatCount(j.size);
+        html += row(tr("Dataset size"), tr("%1 rows, one per element").arg(rows));
+        html += row(tr("Requests"), tr("one per element, %1 in flight").arg(j.concurrency));
+    } else if (documents) {
         QStringList files;
-        for (const auto& file : j.inputFiles)
-            files << escaped(file);
-        html += row(tr("Files"), files.join(QStringLiteral("<br>")));
+        for (std::size_t i = 0; i < j.inputFiles.size(); ++i) {
+            QString line = escaped(j.inputFiles[i]) + QStringLiteral(": ");
+            if (!check || i >= check->documents.size()) {
+                line += checking;
+            } else {
+                const auto& document = check->documents[i];
+                line += document.ok() ? counted(document.excerpts, tr("excerpt"), tr("excerpts"))
+                                      : red(tr("%1 (skipped)").arg(document.error));
+                if (!document.ok())
+                    notices << tr("%1 (skipped)").arg(document.error);
+                for (const auto& warning : document.warnings)
+                    notices << warning;
+            }
+            files << line;
+        }
+        html += row(tr("Documents"), files.join(QStringLiteral("<br>")));
+        html += row(tr("Excerpts"), tr("%1 in all, of up to %2 characters, %3 shared with the next")
+                                        .arg(check ? formatCount(check->excerpts()) : checking)
+                                        .arg(j.chunkSize)
+                                        .arg(j.chunkOverlap));
+        html += row(tr("Dataset size"), tr("%1 rows").arg(formatCount(j.size)));
+        html += row(tr("Requests"),
+                    tr("%1 of up to %2 rows, %3 in flight")
+                        .arg(check ? formatCount(plannedRequests(j.size, check->excerpts(), j.rowsPerRequest))
+                                   : checking)
+                        .arg(j.rowsPerRequest)
+                        .arg(j.concurrency));
+    } else {
+        html += row(tr("Dataset size"), tr("%1 rows").arg(formatCount(j.size)));
+        html += row(tr("Requests"), tr("%1 of up to %2 rows, %3 in flight")
+                                        .arg(formatCount(j.plannedRequests()))
+                                        .arg(j.rowsPerRequest)
+                                        .arg(j.concurrency));
     }
-    html += row(tr("Dataset size"), tr("%1 rows").arg(formatCount(j.size)));
-    html += row(tr("Requests"), tr("%1 of up to %2 rows, %3 in flight")
-                                    .arg(formatCount(j.plannedRequests()))
-                                    .arg(j.rowsPerRequest)
-                                    .arg(j.concurrency));
     html += row(tr("Temperature"), QString::number(j.parameters.temperature, 'f', 2));
     html += row(tr("Top K"), QString::number(j.parameters.topK));
     html += row(tr("Top P"), QString::number(j.parameters.topP, 'f', 2));
@@ -153,28 +282,46 @@ void SummaryPage::initializePage(const JobSpec& draft) {
                 j.outputPath.empty()
                     ? tr("a new file in %1").arg(escaped(workspace.project().datasetsDir().string()))
                     : escaped(j.outputPath));
-    html += row(
-        tr("Row keys"),
-        QStringLiteral("Seeds, %1, %2").arg(escaped(j.outputKeys.prompt), escaped(j.outputKeys.completion)));
-    QStringList seeds;
-    for (const auto& seed : j.seeds)
-        seeds << escaped(seed);
-    html += row(tr("Seeds (%1)").arg(j.seeds.size()), seeds.join(QStringLiteral("<br>")));
-    html += row(tr("Prompt"), preformatted(j.prompt));
-    if (!j.databaseSchema.empty())
+    html += row(tr("Row keys"),
+                curation ? tr("the fields of each element, plus %1").arg(escaped(j.outputKeys.completion))
+                         : QStringLiteral("%1, %2, %3")
+                               .arg(escaped(j.originKey()), escaped(j.outputKeys.prompt),
+                                    escaped(j.outputKeys.completion)));
+    if (!curation && !documents) {
+        QStringList seeds;
+        for (const auto& seed : j.seeds)
+            seeds << escaped(seed);
+        html += row(tr("Seeds (%1)").arg(j.seeds.size()), seeds.join(QStringLiteral("<br>")));
+    }
+    html += row(curation ? tr("Instruction") : tr("Prompt"), preformatted(j.prompt));
+    if (!j.databaseSchema.empty() && !curation)
         html += row(tr("Database schema"), QStringLiteral("<pre>%1</pre>").arg(escaped(j.databaseSchema)));
     QString examples;
     for (std::size_t i = 0; i < j.examples.size(); ++i)
         examples += QStringLiteral("<p><b>%1.</b> %2</p>%3")
                         .arg(i + 1)
                         .arg(escaped(j.examples[i].question), preformatted(j.examples[i].solution));
-    html += row(tr("Examples (%1)").arg(j.examples.size()), examples.isEmpty() ? tr("none") : examples);
+    html += row(curation ? tr("Examples, input and output (%1)").arg(j.examples.size())
+                         : tr("Examples (%1)").arg(j.examples.size()),
+                examples.isEmpty() ? tr("none") : examples);
     html += QStringLiteral("</table>");
     m_summary->setHtml(html);
-    m_promptCaption->setText(
-        j.seeds.empty() ? tr("The prompt as it will be sent")
-                        : tr("The prompt as it will be sent for the seed \"%1\"").arg(qs(j.seeds.front())));
-    m_finalPrompt->setPlainText(finalPrompt(j));
+
+    m_notices->setText(notices.isEmpty() ? QString()
+                                         : tr("Before you start:") + QStringLiteral("\n• ") +
+                                               notices.join(QStringLiteral("\n• ")));
+    m_notices->setVisible(!notices.isEmpty());
+
+    if (curation)
+        m_promptCaption->setText(tr("The prompt as it will be sent for the first element"));
+    else if (documents)
+        m_promptCaption->setText(tr("The prompt as it will be sent for the first excerpt"));
+    else
+        m_promptCaption->setText(
+            j.seeds.empty()
+                ? tr("The prompt as it will be sent")
+                : tr("The prompt as it will be sent for the seed \"%1\"").arg(qs(j.seeds.front())));
+    m_finalPrompt->setPlainText(finalPrompt(j, check));
 }
 
 bool SummaryPage::validatePage(JobSpec& draft) {

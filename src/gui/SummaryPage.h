@@ -1,6 +1,10 @@
 #pragma once
 
+#include "core/Cancellation.h"
+#include "gui/DocumentPreviewDialog.h"
 #include "gui/WizardPage.h"
+
+#include <optional>
 
 class QLabel;
 class QPlainTextEdit;
@@ -25,18 +29,24 @@ public:
 
     void showProblem(const QString& problem);
 
-    // The system and user messages of the first request for the first seed.
-    [[nodiscard]] static QString finalPrompt(const JobSpec& job);
+    // The system and user messages of the first request: for the first seed, the first excerpt of the
+    // documents, or the first element to curate (placeholders while `check` is unknown).
+    [[nodiscard]] static QString finalPrompt(const JobSpec& job, const InputCheck* check = nullptr);
 
 signals:
     void generateRequested();
 
 private:
     void saveJob();
+    void render();
 
     AppContext& m_context;
     JobSpec m_job;
+    std::optional<InputCheck> m_check;
+    int m_checkGeneration = 0;
+    CancellationToken m_checkCancel;
     QTextBrowser* m_summary;
+    QLabel* m_notices;
     QLabel* m_promptCaption;
     QPlainTextEdit* m_finalPrompt;
     QPushButton* m_save;
