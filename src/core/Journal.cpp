@@ -1,6 +1,7 @@
 #include "core/Journal.h"
 
 #include "core/JsonFile.h"
+#include "core/JsonLines.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -11,22 +12,6 @@
 #include <unistd.h>
 
 namespace sds {
-namespace {
-
-bool writeAll(int fd, std::string_view data) {
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return false;
-        }
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-}
-
-} // namespace
 
 Journal::Journal(std::filesystem::path path) : m_path(std::move(path)) {}
 
@@ -41,14 +26,8 @@ std::string Journal::open() {
     std::error_code ec;
     std::filesystem::create_directories(m_path.parent_path(), ec);
     // Cut a torn last line so the next row starts on a line of its own.
-    const auto existing = read(m_path, [](JournalRow&&) {});
-    if (existing.tornBytes > 0) {
-        const auto size = std::filesystem::file_size(m_path, ec);
-        if (!ec)
-            std::filesystem::resize_file(m_path, size - existing.tornBytes, ec);
-        if (ec)
-            return m_path.string() + ": cannot repair the journal: " + ec.message();
-    }
+    if (auto error = cutTornLastLine(m_path); !error.empty())
+        return error;
     m_fd = ::open(m_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (m_fd < 0)
         return m_path.string() + ": cannot open the journal: " + std::strerror(errno);
@@ -95,35 +74,21 @@ void Journal::close() {
 
 Journal::ReadResult Journal::read(const std::filesystem::path& path,
                                   const std::function<void(JournalRow&&)>& onRow) {
-    ReadResult result;
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return result; // no journal yet: no rows
-    std::string line;
-    while (std::getline(in, line)) {
-        if (in.eof()) { // no newline at the end: the writer died mid-line
-            result.tornBytes = line.size();
-            break;
-        }
-        if (line.empty())
-            continue;
-        auto json = nlohmann::ordered_json::parse(line, nullptr, false);
-        if (json.is_discarded() || !json.is_object() || !json.contains("question") ||
-            !json["question"].is_string() || !json.contains("solution") || !json["solution"].is_string()) {
-            ++result.corruptLines;
-            continue;
-        }
+    const auto read = readAppendedJsonLines(path, [&](const nlohmann::ordered_json& json) {
+        if (!json.is_object() || !json.contains("question") || !json["question"].is_string() ||
+            !json.contains("solution") || !json["solution"].is_string())
+            return false;
         JournalRow row;
         row.seedIndex = json.value("seed_index", 0);
         row.seed = json.value("seed", std::string());
         row.question = json["question"].get<std::string>();
         row.solution = json["solution"].get<std::string>();
         if (const auto input = json.find("input"); input != json.end())
-            row.input = std::move(*input);
-        ++result.rows;
+            row.input = *input;
         onRow(std::move(row));
-    }
-    return result;
+        return true;
+    });
+    return {read.lines, read.tornBytes, read.corruptLines, read.error};
 }
 
 DatasetWriteResult writeDatasetFromJournal(const std::filesystem::path& journal,

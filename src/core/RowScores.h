@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/JsonLines.h"
+
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -36,11 +38,6 @@ struct RowValidation {
 [[nodiscard]] nlohmann::json toJson(const RowEvaluation& evaluation);
 [[nodiscard]] nlohmann::json toJson(const RowValidation& validation);
 
-// Appends one line to a JSON Lines file (creating it and its folder), first cutting a torn last line
-// left by a killed writer. Thread-safe within the process (one writing process per file); the line
-// reaches the kernel, not necessarily the disk, before this returns. An error, empty on success.
-[[nodiscard]] std::string appendJsonLine(const std::filesystem::path& file, const nlohmann::json& line);
-
 // The results in the file, sorted by row, the last line of a row winning. A missing file has none.
 // Lines that are not results are skipped; `error` then names the first one ("<file>:<line>: ..."), and
 // also says why a file that exists could not be read.
@@ -64,21 +61,5 @@ struct EvaluationSummary {
 // {"overall": {"mean","min","max","count"}, "per_seed": [{"seed", "mean","min","max","count"}],
 //  "histogram": [{"score", "rows"}] in ascending score order}
 [[nodiscard]] nlohmann::json toJson(const EvaluationSummary& summary);
-
-// The tolerant reading of an append-only JSON Lines file, shared by the result files (and fit for the
-// journal): a last line without its '\n' is a torn write and ignored; a complete line that is not JSON,
-// or that `onLine` refuses (returns false), is counted and skipped.
-struct AppendedLinesResult {
-    std::size_t lines = 0;            // lines accepted by onLine
-    std::size_t tornBytes = 0;        // bytes of an incomplete last line
-    std::size_t corruptLines = 0;     // complete lines skipped
-    std::size_t firstCorruptLine = 0; // 1-based, 0 when none
-    std::string error;                // the file exists but cannot be read
-};
-[[nodiscard]] AppendedLinesResult
-readAppendedJsonLines(const std::filesystem::path& file,
-                      const std::function<bool(const nlohmann::json&)>& onLine);
-// Cuts an incomplete last line so the next append starts on a line of its own. An error, empty on success.
-[[nodiscard]] std::string cutTornLastLine(const std::filesystem::path& file);
 
 } // namespace sds
