@@ -12,6 +12,7 @@
 #include "standin/StandinServer.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
 #include <QListWidget>
@@ -466,13 +467,27 @@ void TestWorkflows::generatePromptFillsTheEditorUndoably() {
     clickNext(studio);
     QCOMPARE(studio.window().wizard()->draft().prompt, chosen.toStdString());
 
-    // Cancelling leaves the editor alone; the use case is remembered.
+    // Cancelling a slow answer leaves the editor alone; the use case is remembered.
     click(studio.find<QPushButton>(QStringLiteral("backButton")));
+    standin::StandinOptions slow;
+    slow.latency = std::chrono::seconds(20);
+    server.setOptions(slow);
     click(studio.find<QPushButton>(QStringLiteral("generatePromptButton")));
     dialog = studio.find<gui::PromptSuggestionDialog>(QStringLiteral("promptSuggestionDialog"));
     QVERIFY(dialog);
     QCOMPARE(dialog->findChild<QLineEdit*>(QStringLiteral("useCaseEdit"))->text(),
              QStringLiteral("Questions new employees ask about the expense policy"));
+    click(dialog->findChild<QPushButton*>(QStringLiteral("askModelButton")));
+    QVERIFY(dialog->busy());
+    QTest::qWait(300);
+    QElapsedTimer cancelling;
+    cancelling.start();
+    click(dialog->findChild<QPushButton*>(QStringLiteral("cancelSuggestionButton")));
+    QTRY_VERIFY_WITH_TIMEOUT(!dialog->busy(), 10000);
+    QVERIFY2(cancelling.elapsed() < 5000, qPrintable(QString::number(cancelling.elapsed())));
+    QCOMPARE(dialog->findChild<QLabel*>(QStringLiteral("suggestionStatusLabel"))->text(),
+             QStringLiteral("Cancelled."));
+    QVERIFY(!dialog->findChild<QPushButton*>(QStringLiteral("useSuggestedPromptButton"))->isEnabled());
     click(dialog->findChild<QPushButton*>(QStringLiteral("closeSuggestionButton")));
     QTRY_VERIFY(!studio.find<QDialog>(QStringLiteral("promptSuggestionDialog")));
     QCOMPARE(prompt->toPlainText(), chosen);
