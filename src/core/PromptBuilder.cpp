@@ -4,12 +4,16 @@ namespace sds {
 
 BatchPrompt buildBatchPrompt(const BatchRequestInput& input, const PromptOptions& options) {
     BatchPrompt prompt;
-    prompt.system =
-        options.seedPersona
-            ? "You are an expert in " + input.seed +
-                  ". You write clear quiz questions with correct, complete answers, as JSON."
-            : std::string("You write training data for fine-tuning language models. Answer with one valid "
-                          "JSON object and nothing else.");
+    if (!options.seedPersona)
+        prompt.system = "You write training data for fine-tuning language models. Answer with one valid JSON "
+                        "object and nothing else.";
+    else if (!input.groundingText.empty())
+        prompt.system =
+            "You write clear quiz questions about the document excerpt you are given, with correct "
+            "answers taken from it, as JSON.";
+    else
+        prompt.system = "You are an expert in " + input.seed +
+                        ". You write clear quiz questions with correct, complete answers, as JSON.";
     std::string& user = prompt.user;
     user += "Create " + std::to_string(input.count) + " distinct question and answer item" +
             (input.count == 1 ? "" : "s") + " about the topic \"" + input.seed + "\"";

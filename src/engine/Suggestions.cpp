@@ -130,7 +130,8 @@ SeedSuggestions suggestSeeds(std::shared_ptr<providers::Provider> provider, cons
             {"properties",
              {{"seeds",
                {{"type", "array"},
-                {"items", {{"type", "string"}, {"minLength", 2}, {"maxLength", 80}}},
+                // Letters first: a small model otherwise answers with numbers.
+                {"items", {{"type", "string"}, {"pattern", "^[A-Za-z][^\\n]{2,79}$"}}},
                 {"minItems", wanted},
                 {"maxItems", wanted}}}}},
             {"required", {"seeds"}},

@@ -413,15 +413,14 @@ void TestStudio::validationMessagesOnEveryPage() {
     QVERIFY(label(studio, QStringLiteral("modelStatusLabel")).contains(QStringLiteral("not installed")));
     typeInto(studio.find<QLineEdit>(QStringLiteral("displayNameEdit")), QString());
     selectData(studio.find<QComboBox>(QStringLiteral("workflowCombo")), QStringLiteral("curation"));
-    QVERIFY(label(studio, QStringLiteral("workflowNote")).contains(QStringLiteral("not available yet")));
-    studio.dialogs().openFilesAnswers.push_back({dir.filePath(QStringLiteral("inputs.json"))});
+    studio.dialogs().openFileAnswers.push_back(dir.filePath(QStringLiteral("inputs.json")));
     click(studio.find<QPushButton>(QStringLiteral("addFilesButton")));
     QCOMPARE(studio.find<QListWidget>(QStringLiteral("filesList"))->count(), 1);
     click(next);
     QCOMPARE(window.wizard()->step(), DatasetWizard::Configure);
     QVERIFY(shown(studio, QStringLiteral("displayNameError")));
     QVERIFY(label(studio, QStringLiteral("displayNameError")).contains(QStringLiteral("name")));
-    QVERIFY(label(studio, QStringLiteral("workflowError")).contains(QStringLiteral("not available yet")));
+    QTRY_VERIFY(label(studio, QStringLiteral("filesError")).contains(QStringLiteral("inputs.json")));
     QVERIFY(label(studio, QStringLiteral("modelError")).contains(QStringLiteral("not ready")));
 
     selectData(studio.find<QComboBox>(QStringLiteral("workflowCombo")), QStringLiteral("sft"));
@@ -433,7 +432,7 @@ void TestStudio::validationMessagesOnEveryPage() {
     QCOMPARE(window.wizard()->step(), DatasetWizard::Configure);
     QVERIFY(label(studio, QStringLiteral("providerError")).contains(QStringLiteral("endpoint")));
     QVERIFY(label(studio, QStringLiteral("modelError")).contains(QStringLiteral("Choose a model")));
-    QVERIFY(label(studio, QStringLiteral("filesError")).contains(QStringLiteral("not available yet")));
+    QTRY_VERIFY(label(studio, QStringLiteral("filesError")).contains(QStringLiteral("inputs.json")));
     QVERIFY(!shown(studio, QStringLiteral("displayNameError")));
 
     selectData(studio.find<QComboBox>(QStringLiteral("providerCombo")), QStringLiteral("openai"));
