@@ -1,10 +1,13 @@
 #include "gui/GenerationsModel.h"
 
 #include "engine/RunService.h"
+#include "engine/Validation.h"
 #include "gui/Background.h"
 #include "gui/Format.h"
 #include "gui/RunController.h"
 #include "gui/Workspace.h"
+
+#include <optional>
 
 namespace sds::gui {
 namespace {
@@ -12,7 +15,34 @@ namespace {
 bool sameRecord(const RunRecord& a, const RunRecord& b) {
     return a.id == b.id && a.displayName == b.displayName && a.completedRows == b.completedRows &&
            a.status == b.status && a.finishedAtMs == b.finishedAtMs && a.score == b.score &&
-           a.model == b.model && a.error == b.error && a.outputPath == b.outputPath;
+           a.model == b.model && a.error == b.error && a.outputPath == b.outputPath &&
+           a.validationJson == b.validationJson && a.evaluationJson == b.evaluationJson;
+}
+
+std::optional<engine::ValidationCounts> validationCounts(const RunRecord& record) {
+    if (record.validationJson.empty())
+        return std::nullopt;
+    const auto json = nlohmann::json::parse(record.validationJson, nullptr, false);
+    if (!json.is_object())
+        return std::nullopt;
+    return engine::validationCountsFromJson(json);
+}
+
+QString scoreToolTip(const RunRecord& record) {
+    if (!record.score)
+        return QObject::tr("Not evaluated: Evaluate… scores every row with a judge model");
+    const auto json = nlohmann::json::parse(record.evaluationJson, nullptr, false);
+    if (!json.is_object())
+        return QObject::tr("Mean score %1").arg(QString::number(*record.score, 'f', 2));
+    const auto judge = json.value("judge", nlohmann::json::object());
+    const auto scale = json.value("scale", nlohmann::json::object());
+    return QObject::tr("Mean score %1 over %2 on a scale of %3–%4, judged by %5 / %6")
+        .arg(QString::number(*record.score, 'f', 2),
+             counted(json.value("rows_scored", std::int64_t{0}), QObject::tr("row"), QObject::tr("rows")))
+        .arg(scale.value("min", 1))
+        .arg(scale.value("max", 5))
+        .arg(providerDisplayName(judge.value("provider", std::string())),
+             qs(judge.value("model", std::string())));
 }
 
 } // namespace
@@ -58,6 +88,8 @@ QVariant GenerationsModel::headerData(int section, Qt::Orientation orientation, 
         return tr("Status");
     case Score:
         return tr("Score");
+    case Valid:
+        return tr("Valid");
     case Created:
         return tr("Created");
     case Duration:
@@ -89,6 +121,18 @@ QVariant GenerationsModel::data(const QModelIndex& index, int role) const {
             return qs(r.outputPath);
         if (index.column() == Workflow)
             return workflowDisplayName(r.workflow);
+        if (index.column() == Score)
+            return scoreToolTip(r);
+        if (index.column() == Valid) {
+            const auto counts = validationCounts(r);
+            if (!counts)
+                return tr("Not validated: only SQL and code rows are checked");
+            return tr("%1 passed, %2 failed, %3 not judged, %4 without code")
+                .arg(counts->passed)
+                .arg(counts->failed)
+                .arg(counts->unjudged)
+                .arg(counts->notApplicable);
+        }
         return {};
     }
     if (role == Qt::TextAlignmentRole) {
@@ -96,6 +140,7 @@ QVariant GenerationsModel::data(const QModelIndex& index, int role) const {
         case SizeRequested:
         case RowsCompleted:
         case Score:
+        case Valid:
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
         default:
             return {};
@@ -124,7 +169,17 @@ QVariant GenerationsModel::data(const QModelIndex& index, int role) const {
     case Score:
         if (!r.score)
             return sorting ? QVariant(-1.0) : QVariant();
-        return sorting ? QVariant(*r.score) : QVariant(QString::number(*r.score, 'f', 2));
+        return sorting ? QVariant(*r.score) : QVariant(QString::number(*r.score, 'f', 1));
+    case Valid: {
+        const auto counts = validationCounts(r);
+        if (!counts)
+            return sorting ? QVariant(-1.0) : QVariant();
+        const std::size_t judged = counts->passed + counts->failed;
+        if (sorting)
+            return judged == 0 ? 0.0 : static_cast<double>(counts->passed) / static_cast<double>(judged);
+        return tr("%1 / %2").arg(formatCount(static_cast<std::int64_t>(counts->passed)),
+                                 formatCount(static_cast<std::int64_t>(judged)));
+    }
     case Created:
         return sorting ? QVariant(static_cast<qlonglong>(r.createdAtMs))
                        : QVariant(formatTimestamp(r.createdAtMs));

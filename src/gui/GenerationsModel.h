@@ -28,6 +28,7 @@ public:
         RowsCompleted,
         Status,
         Score,
+        Valid,
         Created,
         Duration,
         ColumnCount

@@ -4,7 +4,9 @@
 #include "gui/AppContext.h"
 #include "gui/Background.h"
 #include "gui/Dialogs.h"
+#include "gui/ExportDialog.h"
 #include "gui/FieldMessage.h"
+#include "gui/FilterDialog.h"
 #include "gui/Format.h"
 #include "gui/GenerationsModel.h"
 #include "gui/Workspace.h"
@@ -150,9 +152,25 @@ GenerationsPage::GenerationsPage(AppContext& context, QWidget* parent) : QWidget
     m_resume = makeAction(tr("Re&sume"), QStringLiteral("resumeAction"), QKeySequence());
     m_rename = makeAction(tr("Re&name…"), QStringLiteral("renameAction"), QKeySequence(Qt::Key_F2));
     m_delete = makeAction(tr("&Delete…"), QStringLiteral("deleteAction"), QKeySequence::Delete);
+    auto* separator = new QAction(this);
+    separator->setSeparator(true);
+    m_table->addAction(separator);
+    m_evaluate = makeAction(tr("E&valuate…"), QStringLiteral("evaluateAction"), QKeySequence());
+    m_evaluate->setToolTip(tr("Score every row with a judge model; a second time goes on where it stopped"));
+    m_showEvaluation = makeAction(tr("&Quality"), QStringLiteral("showEvaluationAction"), QKeySequence());
+    m_showEvaluation->setToolTip(tr("Score distribution, the lowest rows, validation and exports"));
+    m_keepRows = makeAction(tr("&Keep rows…"), QStringLiteral("keepRowsAction"), QKeySequence());
+    m_keepRows->setToolTip(tr("Write a copy with only the rows scoring at least N"));
+    m_export = makeAction(tr("E&xport…"), QStringLiteral("exportAction"), QKeySequence());
+    m_export->setToolTip(tr("Export for fine-tuning: OpenAI, Hugging Face, CSV, Alpaca or Bedrock"));
 
     auto* toolbar = new QHBoxLayout;
-    for (auto* action : {m_open, m_rerun, m_editCopy, m_resume, m_rename, m_delete}) {
+    for (auto* action : {m_open, m_rerun, m_editCopy, m_resume, m_rename, m_delete, separator, m_evaluate,
+                         m_showEvaluation, m_keepRows, m_export}) {
+        if (action->isSeparator()) {
+            toolbar->addSpacing(12);
+            continue;
+        }
         auto* button = new QToolButton(this);
         button->setDefaultAction(action);
         button->setObjectName(
@@ -192,6 +210,22 @@ GenerationsPage::GenerationsPage(AppContext& context, QWidget* parent) : QWidget
     connect(m_resume, &QAction::triggered, this, &GenerationsPage::resumeSelected);
     connect(m_rename, &QAction::triggered, this, &GenerationsPage::renameSelected);
     connect(m_delete, &QAction::triggered, this, &GenerationsPage::deleteSelected);
+    connect(m_evaluate, &QAction::triggered, this, [this] {
+        if (const auto* record = selectedRecord())
+            emit evaluateRequested(qs(record->id));
+    });
+    connect(m_showEvaluation, &QAction::triggered, this, [this] {
+        if (const auto* record = selectedRecord())
+            emit evaluationRequested(qs(record->id));
+    });
+    connect(m_keepRows, &QAction::triggered, this, [this] {
+        if (const auto* record = selectedRecord())
+            FilterDialog::openFor(m_context, *record, this);
+    });
+    connect(m_export, &QAction::triggered, this, [this] {
+        if (const auto* record = selectedRecord())
+            ExportDialog::openFor(m_context, *record, this);
+    });
     updateActions();
 }
 
@@ -228,6 +262,12 @@ void GenerationsPage::updateActions() {
     m_resume->setEnabled(resumable);
     m_rename->setEnabled(selected);
     m_delete->setEnabled(selected && !active && record->status != RunStatus::Running);
+    const bool finished =
+        selected && !active && record->status != RunStatus::Running && !record->outputPath.empty();
+    m_evaluate->setEnabled(finished);
+    m_showEvaluation->setEnabled(finished);
+    m_keepRows->setEnabled(finished && (record->score || !record->validationJson.empty()));
+    m_export->setEnabled(finished);
 }
 
 void GenerationsPage::showMessage(bool ok, const QString& message) {

@@ -20,7 +20,7 @@ namespace sds::gui {
 class AppContext;
 
 // Every run of the history, sortable and filterable, with open, re-run, edit a copy, resume, rename and
-// delete.
+// delete; and for a finished run: evaluate, its quality view, keep the good rows, and export.
 class GenerationsPage : public QWidget {
     Q_OBJECT
 public:
@@ -34,6 +34,8 @@ signals:
     void openRunRequested(const QString& runId);
     void runStarted(sds::gui::RunTicket ticket);
     void editCopyRequested(const sds::JobSpec& job);
+    void evaluateRequested(const QString& runId);
+    void evaluationRequested(const QString& runId);
 
 private:
     [[nodiscard]] const RunRecord* selectedRecord() const;
@@ -58,6 +60,10 @@ private:
     QAction* m_resume;
     QAction* m_rename;
     QAction* m_delete;
+    QAction* m_evaluate;
+    QAction* m_showEvaluation;
+    QAction* m_keepRows;
+    QAction* m_export;
 };
 
 } // namespace sds::gui

@@ -4,6 +4,9 @@
 #include "gui/AppSettings.h"
 #include "gui/DatasetWizard.h"
 #include "gui/Dialogs.h"
+#include "gui/EvaluationController.h"
+#include "gui/EvaluationDialog.h"
+#include "gui/EvaluationView.h"
 #include "gui/Format.h"
 #include "gui/GenerationsModel.h"
 #include "gui/GenerationsPage.h"
@@ -51,10 +54,13 @@ MainWindow::MainWindow(AppContext& context, QWidget* parent) : QMainWindow(paren
     m_generations = new GenerationsPage(context, this);
     m_settings = new SettingsPage(context, this);
     m_runView = new RunOutputView(context, this);
+    m_evaluations = new EvaluationController(
+        context.workspace(), [&context] { return context.providerAccess(); }, this);
+    m_evaluationView = new EvaluationView(context, *m_evaluations, this);
     m_stack = new QStackedWidget(this);
     m_stack->setObjectName(QStringLiteral("pageStack"));
-    for (QWidget* page :
-         std::initializer_list<QWidget*>{m_home, m_wizard, m_generations, m_settings, m_runView})
+    for (QWidget* page : std::initializer_list<QWidget*>{m_home, m_wizard, m_generations, m_settings,
+                                                         m_runView, m_evaluationView})
         m_stack->addWidget(page);
 
     auto* central = new QWidget(this);
@@ -66,6 +72,11 @@ MainWindow::MainWindow(AppContext& context, QWidget* parent) : QMainWindow(paren
     connect(m_navigation, &QListWidget::currentRowChanged, this, [this](int row) {
         if (row >= 0 && row != static_cast<int>(m_section))
             showSection(static_cast<Section>(row));
+    });
+    // From a run's Output or Evaluation page, Generations is already the current row: a click goes back.
+    connect(m_navigation, &QListWidget::clicked, this, [this](const QModelIndex& index) {
+        if (index.isValid() && index.row() != static_cast<int>(m_section))
+            showSection(static_cast<Section>(index.row()));
     });
     connect(m_home, &HomePage::createDatasetRequested, this, &MainWindow::createDataset);
     connect(m_home, &HomePage::openRunRequested, this, &MainWindow::openRun);
@@ -79,6 +90,14 @@ MainWindow::MainWindow(AppContext& context, QWidget* parent) : QMainWindow(paren
         m_wizardStarted = true;
         showSection(Section::CreateDataset);
     });
+    connect(m_generations, &GenerationsPage::evaluateRequested, this, &MainWindow::evaluateRun);
+    connect(m_generations, &GenerationsPage::evaluationRequested, this, &MainWindow::openEvaluation);
+    for (RunOutputView* output : {m_runView, m_wizard->output()})
+        connect(output, &RunOutputView::evaluationRequested, this, &MainWindow::openEvaluation);
+    connect(m_evaluationView, &EvaluationView::evaluateRequested, this, &MainWindow::evaluateRun);
+    connect(m_evaluationView, &EvaluationView::openRunRequested, this, &MainWindow::openRun);
+    connect(m_evaluations, &EvaluationController::finished, &m_context.generations(),
+            &GenerationsModel::reload);
     connect(m_activeRuns, &QLabel::linkActivated, this, [this] { showSection(Section::Generations); });
     connect(&m_context.runs(), &RunController::activeCountChanged, this, &MainWindow::updateActiveRuns);
 
@@ -110,8 +129,9 @@ void MainWindow::showSection(Section section) {
         m_context.generations().reload();
     m_section = section;
     m_stack->setCurrentIndex(static_cast<int>(section));
-    const int row =
-        section == Section::Run ? static_cast<int>(Section::Generations) : static_cast<int>(section);
+    const int row = section == Section::Run || section == Section::Evaluation
+                        ? static_cast<int>(Section::Generations)
+                        : static_cast<int>(section);
     {
         const QSignalBlocker blocker(m_navigation);
         m_navigation->setCurrentRow(row);
@@ -135,6 +155,27 @@ void MainWindow::openRun(const QString& runId) {
 void MainWindow::showRun(RunTicket ticket) {
     m_runView->showTicket(ticket);
     showSection(Section::Run);
+}
+
+void MainWindow::openEvaluation(const QString& runId) {
+    m_evaluationView->showRun(runId);
+    showSection(Section::Evaluation);
+}
+
+void MainWindow::evaluateRun(const QString& runId) {
+    if (m_evaluations->isActive(runId)) {
+        openEvaluation(runId);
+        return;
+    }
+    const auto* record = m_context.generations().find(runId);
+    if (!record)
+        return;
+    auto* dialog = new EvaluationDialog(m_context, *record, m_stack->currentWidget());
+    connect(dialog, &EvaluationDialog::evaluationRequested, this, [this](const EvaluationRequest& request) {
+        m_evaluations->start(request);
+        openEvaluation(request.runId);
+    });
+    dialog->open();
 }
 
 void MainWindow::updateActiveRuns(int count) {

@@ -12,6 +12,8 @@ namespace sds::gui {
 
 class AppContext;
 class DatasetWizard;
+class EvaluationController;
+class EvaluationView;
 class GenerationsPage;
 class HomePage;
 class RunOutputView;
@@ -22,7 +24,7 @@ class SettingsPage;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum class Section { Home, CreateDataset, Generations, Settings, Run };
+    enum class Section { Home, CreateDataset, Generations, Settings, Run, Evaluation };
 
     explicit MainWindow(AppContext& context, QWidget* parent = nullptr);
 
@@ -31,12 +33,18 @@ public:
     void createDataset(const std::string& templateId);
     void openRun(const QString& runId);
     void showRun(RunTicket ticket);
+    // The run's quality: scores, validation, exports.
+    void openEvaluation(const QString& runId);
+    // Asks for a judge, then evaluates the run and shows its progress on the Evaluation view.
+    void evaluateRun(const QString& runId);
 
     [[nodiscard]] HomePage* home() const { return m_home; }
     [[nodiscard]] DatasetWizard* wizard() const { return m_wizard; }
     [[nodiscard]] GenerationsPage* generations() const { return m_generations; }
     [[nodiscard]] SettingsPage* settingsPage() const { return m_settings; }
     [[nodiscard]] RunOutputView* runView() const { return m_runView; }
+    [[nodiscard]] EvaluationView* evaluationView() const { return m_evaluationView; }
+    [[nodiscard]] EvaluationController& evaluations() const { return *m_evaluations; }
 
 signals:
     // The window was closed while runs went on, and now they have all ended.
@@ -60,6 +68,8 @@ private:
     GenerationsPage* m_generations;
     SettingsPage* m_settings;
     RunOutputView* m_runView;
+    EvaluationController* m_evaluations;
+    EvaluationView* m_evaluationView;
 };
 
 } // namespace sds::gui

@@ -2,9 +2,11 @@
 
 #include "core/Journal.h"
 #include "core/JsonFile.h"
+#include "engine/Validation.h"
 #include "gui/AppContext.h"
 #include "gui/Background.h"
 #include "gui/Dialogs.h"
+#include "gui/ExportDialog.h"
 #include "gui/FieldMessage.h"
 #include "gui/Format.h"
 #include "gui/GenerationsModel.h"
@@ -162,6 +164,18 @@ RunOutputView::RunOutputView(AppContext& context, QWidget* parent) : QWidget(par
     m_savedTo->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_openFolder = new QPushButton(tr("&Open folder"), this);
     m_openFolder->setObjectName(QStringLiteral("openFolderButton"));
+    m_export = new QPushButton(tr("E&xport…"), this);
+    m_export->setObjectName(QStringLiteral("outputExportButton"));
+    m_export->setToolTip(
+        tr("Export the dataset for fine-tuning: OpenAI, Hugging Face, CSV, Alpaca or Bedrock"));
+    m_evaluation = new QPushButton(tr("&Quality…"), this);
+    m_evaluation->setObjectName(QStringLiteral("outputEvaluationButton"));
+    m_evaluation->setToolTip(tr("Scores from a judge model, validation results and exports"));
+    m_validation = new QLabel(this);
+    m_validation->setObjectName(QStringLiteral("validationLabel"));
+    m_validation->setWordWrap(true);
+    m_validation->setTextFormat(Qt::RichText);
+    m_validation->setVisible(false);
     m_error = new FieldMessage(QStringLiteral("runErrorLabel"), this);
 
     m_rowsModel = new RowsModel(this);
@@ -200,6 +214,8 @@ RunOutputView::RunOutputView(AppContext& context, QWidget* parent) : QWidget(par
     auto* saved = new QHBoxLayout;
     saved->addWidget(m_savedTo, 1);
     saved->addWidget(m_openFolder);
+    saved->addWidget(m_evaluation);
+    saved->addWidget(m_export);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(header);
     layout->addWidget(m_status);
@@ -207,6 +223,7 @@ RunOutputView::RunOutputView(AppContext& context, QWidget* parent) : QWidget(par
     layout->addLayout(stats);
     layout->addWidget(m_error);
     layout->addLayout(saved);
+    layout->addWidget(m_validation);
     layout->addWidget(split, 1);
 
     auto& runs = m_context.runs();
@@ -230,6 +247,7 @@ RunOutputView::RunOutputView(AppContext& context, QWidget* parent) : QWidget(par
             return;
         m_rowsModel->refresh();
         updateFromState();
+        refreshRecord();
     });
     connect(m_cancel, &QPushButton::clicked, this, [this] {
         if (!m_ticket)
@@ -240,6 +258,15 @@ RunOutputView::RunOutputView(AppContext& context, QWidget* parent) : QWidget(par
     connect(m_openFolder, &QPushButton::clicked, this, [this] {
         if (!m_datasetPath.isEmpty())
             Dialogs::current().openFolder(QFileInfo(m_datasetPath).absolutePath());
+    });
+    connect(m_export, &QPushButton::clicked, this, &RunOutputView::exportRun);
+    connect(m_evaluation, &QPushButton::clicked, this, [this] {
+        if (!m_runId.isEmpty())
+            emit evaluationRequested(m_runId);
+    });
+    connect(m_validation, &QLabel::linkActivated, this, [this] {
+        if (!m_runId.isEmpty())
+            emit evaluationRequested(m_runId);
     });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &RunOutputView::showSelectedRow);
@@ -275,6 +302,56 @@ void RunOutputView::showSaved(const QString& datasetPath) {
     m_savedTo->setText(datasetPath.isEmpty() ? QString() : tr("Dataset saved to %1").arg(datasetPath));
     m_savedTo->setVisible(!datasetPath.isEmpty());
     m_openFolder->setVisible(!datasetPath.isEmpty());
+    m_export->setVisible(!datasetPath.isEmpty());
+    m_evaluation->setVisible(!datasetPath.isEmpty());
+}
+
+void RunOutputView::showValidation(const std::string& validationJson) {
+    const auto json =
+        validationJson.empty() ? nlohmann::json() : nlohmann::json::parse(validationJson, nullptr, false);
+    if (!json.is_object()) {
+        m_validation->clear();
+        m_validation->setVisible(false);
+        return;
+    }
+    const auto counts = engine::validationCountsFromJson(json);
+    QString text = tr("Validation: %1 passed, %2 failed, %3 not judged")
+                       .arg(formatCount(static_cast<std::int64_t>(counts.passed)),
+                            formatCount(static_cast<std::int64_t>(counts.failed)),
+                            formatCount(static_cast<std::int64_t>(counts.unjudged)));
+    if (counts.notApplicable > 0)
+        text += tr(", %1 without code").arg(formatCount(static_cast<std::int64_t>(counts.notApplicable)));
+    text = text.toHtmlEscaped() + QLatin1Char('.');
+    if (counts.failed > 0)
+        text += QLatin1Char(' ') + tr("<a href=\"evaluation\">Show the rows that failed</a>");
+    m_validation->setText(text);
+    m_validation->setVisible(true);
+}
+
+void RunOutputView::refreshRecord() {
+    const auto history = m_context.workspace().history();
+    if (m_runId.isEmpty() || !history)
+        return;
+    const int generation = m_loadGeneration;
+    runInBackground(
+        this, [history, id = ss(m_runId)] { return history->find(id); },
+        [this, generation](const std::optional<RunRecord>& record) {
+            if (generation != m_loadGeneration || !record || qs(record->id) != m_runId)
+                return;
+            showValidation(record->validationJson);
+        });
+}
+
+void RunOutputView::exportRun() {
+    const auto history = m_context.workspace().history();
+    if (m_runId.isEmpty() || !history)
+        return;
+    runInBackground(
+        this, [history, id = ss(m_runId)] { return history->find(id); },
+        [this](const std::optional<RunRecord>& record) {
+            if (record && qs(record->id) == m_runId)
+                ExportDialog::openFor(m_context, *record, this);
+        });
 }
 
 void RunOutputView::showTicket(RunTicket ticket) {
@@ -286,6 +363,7 @@ void RunOutputView::showTicket(RunTicket ticket) {
     m_runId = state->runId;
     m_error->clear();
     showSaved({});
+    showValidation({});
     setHeader(state->job);
     if (state->rows)
         m_rowsModel->setRows(state->rows);
@@ -298,6 +376,8 @@ void RunOutputView::showTicket(RunTicket ticket) {
         }
     }
     updateFromState();
+    if (state->finished)
+        refreshRecord();
 }
 
 void RunOutputView::updateFromState() {
@@ -398,6 +478,7 @@ void RunOutputView::showRecord(const RunRecord& record) {
             .arg(statusDisplayName(record.status), formatTimestamp(record.createdAtMs),
                  record.finishedAtMs ? tr("took %1").arg(formatDuration(seconds)) : tr("not finished")));
     showSaved({});
+    showValidation(record.validationJson);
     m_rowsModel->clear();
     runInBackground(
         this, [record] { return loadRun(record); },

@@ -31,6 +31,10 @@ public:
     [[nodiscard]] QString runId() const { return m_runId; }
     [[nodiscard]] RowsModel* rowsModel() const { return m_rowsModel; }
 
+signals:
+    // The run's Evaluation view: scores, validation and exports.
+    void evaluationRequested(const QString& runId);
+
 private:
     void updateFromState();
     void showSelectedRow();
@@ -38,6 +42,10 @@ private:
     void setStats(const QString& rows, const QString& rate, const QString& eta, const QString& retries,
                   const QString& failures, const QString& tokens);
     void showSaved(const QString& datasetPath);
+    void showValidation(const std::string& validationJson);
+    // Reads the run's history entry again (validation counts, score) once it has ended.
+    void refreshRecord();
+    void exportRun();
 
     AppContext& m_context;
     std::optional<RunTicket> m_ticket;
@@ -59,6 +67,9 @@ private:
     QPushButton* m_cancel;
     QLabel* m_savedTo;
     QPushButton* m_openFolder;
+    QPushButton* m_export;
+    QPushButton* m_evaluation;
+    QLabel* m_validation;
     FieldMessage* m_error;
     RowsModel* m_rowsModel;
     QTableView* m_table;
