@@ -5,6 +5,7 @@
 // peak per size, its growth per element over the smallest run, and the input's bytes per element to
 // compare the growth with (holding the input would cost at least that much per element).
 
+#include "BenchSupport.h"
 #include "core/Job.h"
 #include "core/Project.h"
 #include "core/RunHistory.h"
@@ -17,30 +18,13 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace {
 
 using namespace sds;
-
-long statusKb(const std::string& field) {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind(field + ":", 0) == 0)
-            return std::stol(line.substr(field.size() + 1));
-    return -1;
-}
-
-std::uintmax_t fileSize(const std::filesystem::path& path) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(path, ec);
-    return ec ? 0 : size;
-}
+using bench::fileSize;
+using bench::statusKb;
 
 // Answers every request at once with {"output": …} of about the size a short completion has.
 class InstantCurator final : public providers::Provider {
@@ -120,34 +104,11 @@ int runChild(int elements, const std::filesystem::path& folder) {
 }
 
 nlohmann::json spawnChild(int elements, const std::filesystem::path& folder) {
-    int out[2];
-    if (::pipe(out) != 0)
-        return {};
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addclose(&actions, out[1]);
-    std::vector<std::string> arguments = {"bench_curation_memory", "--child-elements",
-                                          std::to_string(elements), "--work-dir", folder.string()};
-    std::vector<char*> argv;
-    for (auto& argument : arguments)
-        argv.push_back(argument.data());
-    argv.push_back(nullptr);
-    pid_t pid = -1;
-    const int spawned = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    std::string text;
-    char buffer[4096];
-    ssize_t n = 0;
-    while (spawned == 0 && (n = ::read(out[0], buffer, sizeof buffer)) > 0)
-        text.append(buffer, static_cast<std::size_t>(n));
-    ::close(out[0]);
-    int status = 0;
-    if (spawned == 0)
-        ::waitpid(pid, &status, 0);
-    return nlohmann::json::parse(text, nullptr, false);
+    const auto child = bench::runSelfAsChild({"bench_curation_memory", "--child-elements",
+                                              std::to_string(elements), "--work-dir", folder.string()});
+    if (!child.error.empty())
+        std::cerr << "bench_curation_memory: " << child.error << "\n";
+    return child.line;
 }
 
 } // namespace
@@ -168,7 +129,7 @@ int main(int argc, char** argv) {
     for (const int size : sizes) {
         testing::TempDir folder;
         auto result = spawnChild(size, folder.path());
-        if (result.is_discarded() || result.value("status", "") != "completed") {
+        if (!result.is_object() || result.value("status", "") != "completed") {
             std::cerr << "bench_curation_memory: the run of " << size << " elements failed: " << result.dump()
                       << "\n";
             return 1;

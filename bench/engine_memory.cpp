@@ -3,6 +3,7 @@
 // different sizes never mix and the stand-in's own memory is not counted. Prints the peak per size, the
 // growth per row over the smallest run, and the dataset file size to compare the growth with.
 
+#include "BenchSupport.h"
 #include "core/Job.h"
 #include "core/Project.h"
 #include "core/RunHistory.h"
@@ -30,27 +31,11 @@
 #include <unordered_set>
 #include <vector>
 
-extern char** environ;
-
 namespace {
 
 using namespace sds;
-
-// A field of /proc/self/status in kB ("VmHWM", "VmRSS"); -1 when missing.
-long statusKb(const std::string& field) {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind(field + ":", 0) == 0)
-            return std::stol(line.substr(field.size() + 1));
-    return -1;
-}
-
-std::uintmax_t fileSize(const std::filesystem::path& path) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(path, ec);
-    return ec ? 0 : size;
-}
+using bench::fileSize;
+using bench::statusKb;
 
 double cpuSeconds() {
     rusage usage{};
@@ -146,59 +131,16 @@ int runChild(int rows, int concurrency, const std::string& endpoint, const std::
     return report.outcome.status == RunStatus::Completed ? 0 : 2;
 }
 
-struct ChildResult {
-    nlohmann::json line;
-    std::string error;
-};
-
 // Runs this program again as a child for one size; its stdout is one JSON line.
-ChildResult spawnChild(int rows, int concurrency, const std::string& endpoint,
-                       const std::filesystem::path& folder) {
-    int out[2];
-    if (::pipe(out) != 0)
-        return {{}, "pipe failed"};
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addclose(&actions, out[1]);
-    std::vector<std::string> arguments = {"bench_engine_memory",
-                                          "--child-rows",
-                                          std::to_string(rows),
-                                          "--concurrency",
-                                          std::to_string(concurrency),
-                                          "--endpoint",
-                                          endpoint,
-                                          "--work-dir",
-                                          folder.string()};
-    std::vector<char*> argv;
-    for (auto& argument : arguments)
-        argv.push_back(argument.data());
-    argv.push_back(nullptr);
-    pid_t pid = -1;
-    const int spawned = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    if (spawned != 0) {
-        ::close(out[0]);
-        return {{}, "cannot start the child: " + std::string(std::strerror(spawned))};
-    }
-    std::string text;
-    char buffer[4096];
-    ssize_t n = 0;
-    while ((n = ::read(out[0], buffer, sizeof buffer)) > 0)
-        text.append(buffer, static_cast<std::size_t>(n));
-    ::close(out[0]);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    const auto json = nlohmann::json::parse(text, nullptr, false);
-    if (json.is_discarded())
-        return {{},
-                "the child for " + std::to_string(rows) + " rows exited with status " +
-                    std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + " and printed: " + text};
-    return {json, {}};
+bench::ChildResult spawnChild(int rows, int concurrency, const std::string& endpoint,
+                              const std::filesystem::path& folder) {
+    auto child = bench::runSelfAsChild({"bench_engine_memory", "--child-rows", std::to_string(rows),
+                                        "--concurrency", std::to_string(concurrency), "--endpoint", endpoint,
+                                        "--work-dir", folder.string()});
+    if (!child.error.empty())
+        child.error = "the child for " + std::to_string(rows) + " rows: " + child.error;
+    return child;
 }
-
 std::string fixed(double value, int decimals) {
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);

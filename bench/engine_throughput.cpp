@@ -189,6 +189,7 @@ struct Settings {
     bool baseline = true;
     bool standinInChild = false;
     bool json = false;
+    double similarityThreshold = 0.7; // the job's near-duplicate filter; 1 turns it off
 };
 
 struct Measurement {
@@ -281,7 +282,8 @@ double percentile(std::vector<double> values, double fraction) {
 
 // A job whose rows divide into whole batches over its seeds, so the ideal time is exactly
 // (requests / concurrency) × latency.
-JobSpec benchJob(const Template& source, int concurrency, int requests, int rowsPerRequest) {
+JobSpec benchJob(const Template& source, int concurrency, int requests, int rowsPerRequest,
+                 double similarityThreshold) {
     JobSpec job;
     job.templateId = source.id;
     job.fillFromTemplate(source);
@@ -293,6 +295,7 @@ JobSpec benchJob(const Template& source, int concurrency, int requests, int rows
     job.size = requests * rowsPerRequest;
     job.concurrency = concurrency;
     job.displayName = "bench c=" + std::to_string(concurrency);
+    job.similarityThreshold = similarityThreshold;
     return job;
 }
 
@@ -495,6 +498,10 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(1, 100));
     app.add_flag("!--no-baseline", settings.baseline, "Skip the bare-transport baseline");
+    app.add_option("--similarity-threshold", settings.similarityThreshold,
+                   "The job's near-duplicate threshold (ROUGE-L F1); 1 turns the filter off")
+        ->capture_default_str()
+        ->check(CLI::Range(0.01, 1.0));
     app.add_flag("--standin-in-child", settings.standinInChild,
                  "Run the stand-in in a forked child process, to split CPU time between engine and stand-in");
     app.add_flag("--json", settings.json, "Print JSON instead of a markdown table");
@@ -525,7 +532,8 @@ int main(int argc, char** argv) {
         level.concurrency = concurrency;
         level.plannedRequests = concurrency * settings.requestsPerSlot;
         level.idealSeconds = settings.requestsPerSlot * settings.latencyMs / 1000.0;
-        const JobSpec job = benchJob(*source, concurrency, level.plannedRequests, settings.rowsPerRequest);
+        const JobSpec job = benchJob(*source, concurrency, level.plannedRequests, settings.rowsPerRequest,
+                                     settings.similarityThreshold);
         if (const auto problems = validate(job); !problems.empty()) {
             std::cerr << "bench_engine_throughput: " << problems.front() << "\n";
             return 1;

@@ -6,6 +6,7 @@
 // then words drawn from a Zipf-like vocabulary with common English words mixed in; a share of them are edited
 // copies (1-3 word edits) or re-cased copies of earlier ones.
 
+#include "BenchSupport.h"
 #include "core/RowParsing.h"
 #include "core/quality/NearDuplicateIndex.h"
 #include "core/quality/RougeL.h"
@@ -24,14 +25,7 @@
 
 namespace {
 
-long statusKb(const std::string& field) {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind(field + ":", 0) == 0)
-            return std::stol(line.substr(field.size() + 1));
-    return -1;
-}
+using sds::bench::statusKb;
 
 // Heap in use: small chunks and the large ones malloc maps on their own.
 std::size_t heapBytes() {

@@ -2,6 +2,7 @@
 
 #include "core/JsonStream.h"
 #include "core/RowParsing.h"
+#include "engine/ElementStream.h"
 #include "engine/RequestPool.h"
 
 #include <algorithm>
@@ -99,20 +100,12 @@ providers::ChatRequest buildCurationRequest(const JobSpec& job, const std::strin
     user += "Follow the instruction for this input and give the output only";
     user += structuredOutput ? ", as a JSON object {\"output\": string}.\n\n" : ".\n\n";
     user += "Input: " + inputText + "\n";
-    providers::ChatRequest request;
-    request.model = job.provider.model;
-    request.messages = {{providers::ChatMessage::Role::System,
-                         "You curate data for fine-tuning language models: you apply an instruction to one "
-                         "input at a time and write the output."},
-                        {providers::ChatMessage::Role::User, std::move(user)}};
-    request.temperature = job.parameters.temperature;
-    request.topP = job.parameters.topP;
-    request.topK = job.parameters.topK;
-    request.maxTokens = job.parameters.maxTokens;
-    if (structuredOutput)
-        request.jsonSchema = outputSchema();
-    request.schemaName = "curated_output";
-    return request;
+    return chatRequest(
+        job.provider.model,
+        "You curate data for fine-tuning language models: you apply an instruction to one input at "
+        "a time and write the output.",
+        std::move(user), job.parameters,
+        structuredOutput ? std::optional<nlohmann::json>(outputSchema()) : std::nullopt, "curated_output");
 }
 
 struct CurationRun::State : WorkSource<Element> {
@@ -125,9 +118,7 @@ struct CurationRun::State : WorkSource<Element> {
     std::function<void(const JournalRow&)> rowCallback;
 
     // Guarded by pool.mutex().
-    JsonElementReader reader;
-    bool readerDone = false;
-    std::vector<bool> done; // by element index: in the journal
+    ElementStream elements; // elements already in the journal are marked done
     Progress progress;
     int rowsThisSession = 0;
     Clock::time_point started;
@@ -135,26 +126,19 @@ struct CurationRun::State : WorkSource<Element> {
     State(JobSpec jobSpec, std::filesystem::path inputPath, std::shared_ptr<providers::Provider> provider,
           Journal& j, RunOptions o)
         : job(std::move(jobSpec)), input(std::move(inputPath)), journal(j), options(std::move(o)),
-          pool(*this, std::move(provider), job.concurrency, options.retryPolicy()), reader(input) {}
+          pool(*this, std::move(provider), job.concurrency, options.retryPolicy()), elements(input) {}
 
-    [[nodiscard]] bool finished() const override { return readerDone; }
+    [[nodiscard]] bool finished() const override { return elements.finished(); }
 
     std::optional<Element> take() override {
-        while (!readerDone) {
-            auto next = reader.next();
-            if (!next) {
-                readerDone = true;
-                if (!reader.error().empty())
-                    pool.fail(reader.error());
-                return std::nullopt;
-            }
-            if (next->index < done.size() && done[next->index])
-                continue;
+        while (auto next = elements.next()) {
             auto text = curationInputText(next->value, job.inputKey);
             if (!text)
                 continue; // counted by the first pass
             return Element{next->index, std::move(next->value), std::move(*text)};
         }
+        if (!elements.error().empty())
+            pool.fail(elements.error());
         return std::nullopt;
     }
 
@@ -222,16 +206,13 @@ RunOutcome CurationRun::run(const CancellationToken& cancel) {
     s.progress.rowsRequested = static_cast<int>(check.usable());
     s.progress.requestsPlanned = static_cast<int>(check.usable());
     s.progress.skippedInputs = static_cast<int>(check.missingField.size());
-    s.done.assign(check.elements, false);
+    s.elements.resize(check.elements);
     Journal::read(s.journal.path(), [&](JournalRow&& row) {
-        if (row.seedIndex < 0 || static_cast<std::size_t>(row.seedIndex) >= s.done.size() ||
-            s.done[static_cast<std::size_t>(row.seedIndex)])
-            return;
-        s.done[static_cast<std::size_t>(row.seedIndex)] = true;
-        ++s.progress.rowsDone;
+        if (row.seedIndex >= 0 && s.elements.markDone(static_cast<std::size_t>(row.seedIndex)))
+            ++s.progress.rowsDone;
     });
     s.progress.rowsResumed = s.progress.rowsDone;
-    if (auto error = s.reader.open(); !error.empty()) {
+    if (auto error = s.elements.open(); !error.empty()) {
         outcome.status = RunStatus::Failed;
         outcome.error = error;
         return outcome;

@@ -4,6 +4,7 @@
 #include "core/JsonStream.h"
 #include "core/RowParsing.h"
 #include "engine/CurationRun.h"
+#include "engine/ElementStream.h"
 #include "engine/RequestPool.h"
 
 #include <algorithm>
@@ -91,21 +92,12 @@ providers::ChatRequest buildJudgeRequest(const EvaluationSpec& spec, const JobSp
                 ", \"justification\": " + nlohmann::json(example.justification).dump() + "}\n\n";
     user += "Now judge this one.\nQuestion:\n" + row.question + "\nAnswer:\n" + row.answer + "\n\n";
     user += "Return a JSON object {\"score\": integer, \"justification\": string}.\n";
-    providers::ChatRequest request;
-    request.model = spec.judge.model;
-    request.messages = {
-        {providers::ChatMessage::Role::System,
-         "You are a strict, fair reviewer of training data for language models. Answer with one "
-         "valid JSON object and nothing else."},
-        {providers::ChatMessage::Role::User, std::move(user)}};
-    request.temperature = spec.parameters.temperature;
-    request.topP = spec.parameters.topP;
-    request.topK = spec.parameters.topK;
-    request.maxTokens = spec.parameters.maxTokens;
-    if (structuredOutput)
-        request.jsonSchema = judgeSchema(rubric);
-    request.schemaName = "verdict";
-    return request;
+    return chatRequest(
+        spec.judge.model,
+        "You are a strict, fair reviewer of training data for language models. Answer with one "
+        "valid JSON object and nothing else.",
+        std::move(user), spec.parameters,
+        structuredOutput ? std::optional<nlohmann::json>(judgeSchema(rubric)) : std::nullopt, "verdict");
 }
 
 EvaluationFiles evaluationFiles(const std::filesystem::path& runDir, const std::filesystem::path& dataset) {
@@ -121,11 +113,9 @@ struct Evaluation final : WorkSource<JudgeTask> {
     const EvaluationFiles& files;
     RunOptions options;
     RequestPool<JudgeTask> pool;
-    JsonElementReader reader;
+    ElementStream rows; // rows already scored are marked done
 
     // Guarded by pool.mutex().
-    bool readerDone = false;
-    std::vector<bool> scored;
     Progress progress;
     int rowsThisSession = 0;
     Clock::time_point started = Clock::now();
@@ -135,26 +125,19 @@ struct Evaluation final : WorkSource<JudgeTask> {
         : job(j), spec(s), files(f), options(std::move(o)),
           pool(*this, std::move(judge), std::clamp(s.concurrency, 1, JobSpec::kMaxConcurrency),
                options.retryPolicy()),
-          reader(dataset) {}
+          rows(dataset) {}
 
-    [[nodiscard]] bool finished() const override { return readerDone; }
+    [[nodiscard]] bool finished() const override { return rows.finished(); }
 
     std::optional<JudgeTask> take() override {
-        while (!readerDone) {
-            auto next = reader.next();
-            if (!next) {
-                readerDone = true;
-                if (!reader.error().empty())
-                    pool.fail(reader.error());
-                return std::nullopt;
-            }
-            if (next->index < scored.size() && scored[next->index])
-                continue;
+        while (auto next = rows.next()) {
             auto view = viewRow(next->value, job);
             if (!view)
                 continue;
             return JudgeTask{next->index, std::move(*view)};
         }
+        if (!rows.error().empty())
+            pool.fail(rows.error());
         return std::nullopt;
     }
 
@@ -224,17 +207,15 @@ EvaluationReport evaluateDataset(const JobSpec& job, const std::filesystem::path
     }
 
     Evaluation evaluation(job, dataset, files, spec, std::move(judge), std::move(options));
-    evaluation.scored.assign(rows, false);
+    evaluation.rows.resize(rows);
     std::string readError;
     for (const auto& earlier : readEvaluations(files.results, &readError))
-        if (earlier.row < rows && !evaluation.scored[earlier.row]) {
-            evaluation.scored[earlier.row] = true;
+        if (evaluation.rows.markDone(earlier.row))
             ++evaluation.progress.rowsDone;
-        }
     evaluation.progress.rowsResumed = evaluation.progress.rowsDone;
     evaluation.progress.rowsRequested = static_cast<int>(judgeable);
     evaluation.progress.requestsPlanned = static_cast<int>(judgeable);
-    if (auto error = evaluation.reader.open(); !error.empty()) {
+    if (auto error = evaluation.rows.open(); !error.empty()) {
         report.outcome.status = RunStatus::Failed;
         report.outcome.error = error;
         return report;

@@ -46,6 +46,8 @@ SeedState makeSeed(std::string label, std::string recorded, std::string groundin
     return seed;
 }
 
+enum class Novelty { New, Duplicate, NearDuplicate };
+
 struct Batch {
     std::size_t seedIndex = 0;
     int count = 0;
@@ -76,10 +78,14 @@ struct GenerationRun::State : WorkSource<Batch> {
     std::function<void(const JournalRow&)> rowCallback;
     std::vector<GroundingChunk> chunks;
 
-    // Guarded by pool.mutex().
-    std::vector<SeedState> seeds;
+    // Guarded by questionsMutex rather than the pool's lock: the near-duplicate search is the slowest
+    // step of accepting a row, and other workers take and finish batches meanwhile.
+    std::mutex questionsMutex;
     QuestionSet seenQuestions;
     quality::NearDuplicateIndex similarQuestions;
+
+    // Guarded by pool.mutex().
+    std::vector<SeedState> seeds;
     std::size_t nextSeed = 0;
     Progress progress;
     int rowsThisSession = 0;
@@ -134,16 +140,39 @@ struct GenerationRun::State : WorkSource<Batch> {
 
     void complete(Batch& batch, providers::ChatResponse&& response) override {
         ParsedItems parsed = parseAnswer(response);
+        if (static_cast<int>(parsed.items.size()) > batch.count)
+            parsed.items.resize(static_cast<std::size_t>(batch.count));
+        const auto verdicts = judgeNovelty(parsed.items);
         std::vector<JournalRow> accepted;
         {
             std::lock_guard lock(pool.mutex());
-            accepted = acceptItems(batch, parsed);
+            accepted = acceptItems(batch, parsed, verdicts);
         }
         journalRows(accepted);
     }
 
-    // Under the lock: which of the answer's items the batch's seed takes.
-    std::vector<JournalRow> acceptItems(const Batch& batch, ParsedItems& parsed) {
+    // Each item against every question seen so far, and then added to them. An item the seed turns
+    // away afterwards (its quota filled meanwhile) stays seen: rare, and it only makes a repeat of it a
+    // duplicate.
+    std::vector<Novelty> judgeNovelty(const std::vector<GeneratedItem>& items) {
+        std::vector<Novelty> verdicts;
+        verdicts.reserve(items.size());
+        std::lock_guard lock(questionsMutex);
+        for (const auto& item : items) {
+            const auto key = questionKey(item.question);
+            if (seenQuestions.contains(key))
+                verdicts.push_back(Novelty::Duplicate);
+            else if (similarQuestions.insertIfNovel(item.question).nearDuplicate)
+                verdicts.push_back(Novelty::NearDuplicate);
+            else
+                verdicts.push_back(seenQuestions.insert(key) ? Novelty::New : Novelty::Duplicate);
+        }
+        return verdicts;
+    }
+
+    // Under the pool's lock: which of the answer's items the batch's seed takes.
+    std::vector<JournalRow> acceptItems(const Batch& batch, ParsedItems& parsed,
+                                        const std::vector<Novelty>& verdicts) {
         SeedState& seed = seeds[batch.seedIndex];
         seed.pendingRows -= batch.count;
         progress.invalidItems += parsed.invalidItems;
@@ -152,20 +181,20 @@ struct GenerationRun::State : WorkSource<Batch> {
             pool.noteProblem("unusable answer: " + parsed.error);
         }
         std::vector<JournalRow> accepted;
-        for (auto& item : parsed.items) {
-            if (seed.accepted >= seed.quota || static_cast<int>(accepted.size()) >= batch.count)
+        for (std::size_t i = 0; i < parsed.items.size(); ++i) {
+            auto& item = parsed.items[i];
+            if (seed.accepted >= seed.quota)
                 break;
-            if (seenQuestions.contains(questionKey(item.question))) {
+            if (verdicts[i] == Novelty::Duplicate) {
                 ++progress.duplicates;
                 ++seed.duplicates;
                 continue;
             }
-            if (similarQuestions.insertIfNovel(item.question).nearDuplicate) {
+            if (verdicts[i] == Novelty::NearDuplicate) {
                 ++progress.nearDuplicates;
                 ++seed.nearDuplicates;
                 continue;
             }
-            seenQuestions.insert(questionKey(item.question));
             ++seed.accepted;
             ++progress.rowsDone;
             ++rowsThisSession;
@@ -241,19 +270,12 @@ providers::ChatRequest buildChatRequest(const JobSpec& job, BatchRequestInput in
     input.userPrompt = job.prompt;
     input.examples = job.examples;
     input.databaseSchema = job.databaseSchema;
-    const BatchPrompt prompt = buildBatchPrompt(input, options.prompt);
-    providers::ChatRequest request;
-    request.model = job.provider.model;
-    request.messages = {{providers::ChatMessage::Role::System, prompt.system},
-                        {providers::ChatMessage::Role::User, prompt.user}};
-    request.temperature = job.parameters.temperature;
-    request.topP = job.parameters.topP;
-    request.topK = job.parameters.topK;
-    request.maxTokens = job.parameters.maxTokens;
-    if (options.structuredOutput)
-        request.jsonSchema = rowsSchema(input.count, options.boundItemCount);
-    request.schemaName = "generated_items";
-    return request;
+    BatchPrompt prompt = buildBatchPrompt(input, options.prompt);
+    return chatRequest(job.provider.model, std::move(prompt.system), std::move(prompt.user), job.parameters,
+                       options.structuredOutput
+                           ? std::optional<nlohmann::json>(rowsSchema(input.count, options.boundItemCount))
+                           : std::nullopt,
+                       "generated_items");
 }
 
 GenerationRun::GenerationRun(JobSpec job, std::shared_ptr<providers::Provider> provider, Journal& journal,

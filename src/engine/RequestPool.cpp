@@ -25,6 +25,22 @@ struct SingleRequest final : WorkSource<int> {
 
 } // namespace
 
+providers::ChatRequest chatRequest(const std::string& model, std::string system, std::string user,
+                                   const ModelParameters& parameters, std::optional<nlohmann::json> schema,
+                                   std::string schemaName) {
+    providers::ChatRequest request;
+    request.model = model;
+    request.messages = {{providers::ChatMessage::Role::System, std::move(system)},
+                        {providers::ChatMessage::Role::User, std::move(user)}};
+    request.temperature = parameters.temperature;
+    request.topP = parameters.topP;
+    request.topK = parameters.topK;
+    request.maxTokens = parameters.maxTokens;
+    request.jsonSchema = std::move(schema);
+    request.schemaName = std::move(schemaName);
+    return request;
+}
+
 providers::ChatResult askWithRetries(std::shared_ptr<providers::Provider> provider,
                                      const providers::ChatRequest& request, RetryPolicy policy,
                                      const CancellationToken& cancel) {

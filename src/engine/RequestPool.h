@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/Cancellation.h"
+#include "core/Template.h"
 #include "engine/Backoff.h"
 #include "providers/Provider.h"
 
@@ -217,6 +218,13 @@ private:
 } // namespace sds::engine
 
 namespace sds::engine {
+
+// A request of one system and one user message, sampled with `parameters`, asking for JSON that fits
+// `schema` when one is given.
+[[nodiscard]] providers::ChatRequest chatRequest(const std::string& model, std::string system,
+                                                 std::string user, const ModelParameters& parameters,
+                                                 std::optional<nlohmann::json> schema,
+                                                 std::string schemaName);
 
 // One request with the same retries, backoff and cancellation as a run's requests.
 [[nodiscard]] providers::ChatResult askWithRetries(std::shared_ptr<providers::Provider> provider,

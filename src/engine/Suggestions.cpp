@@ -10,20 +10,13 @@ namespace {
 
 providers::ChatRequest suggestionRequest(const JobSpec& job, std::string user, nlohmann::json schema,
                                          std::string schemaName) {
-    providers::ChatRequest request;
-    request.model = job.provider.model;
-    request.messages = {
-        {providers::ChatMessage::Role::System,
-         "You help data scientists design synthetic datasets for fine-tuning language models. "
-         "Answer with one valid JSON object and nothing else."},
-        {providers::ChatMessage::Role::User, std::move(user)}};
-    request.temperature = std::max(job.parameters.temperature, 0.7);
-    request.topP = job.parameters.topP;
-    request.topK = job.parameters.topK;
-    request.maxTokens = std::min(job.parameters.maxTokens, 2048);
-    request.jsonSchema = std::move(schema);
-    request.schemaName = std::move(schemaName);
-    return request;
+    ModelParameters parameters = job.parameters;
+    parameters.temperature = std::max(parameters.temperature, 0.7); // ideas, not one answer
+    parameters.maxTokens = std::min(parameters.maxTokens, 2048);
+    return chatRequest(job.provider.model,
+                       "You help data scientists design synthetic datasets for fine-tuning language models. "
+                       "Answer with one valid JSON object and nothing else.",
+                       std::move(user), parameters, std::move(schema), std::move(schemaName));
 }
 
 std::string describeJob(const SuggestionContext& context) {
