@@ -90,7 +90,9 @@ EvaluationDialog::EvaluationDialog(AppContext& context, const RunRecord& record,
 
     auto* form = new QFormLayout;
     form->addRow(tr("Judge &provider"), m_provider);
-    form->addRow(tr("Judge &model"), modelRow);
+    auto* buddyLabel = new QLabel(tr("Judge &model"), this);
+    buddyLabel->setBuddy(m_model);
+    form->addRow(buddyLabel, modelRow);
     form->addRow(QString(), m_modelStatus);
     form->addRow(tr("&Concurrency"), m_concurrency);
     auto* layout = new QVBoxLayout(this);

@@ -60,6 +60,14 @@ QString score(double value) {
     return QString::number(value, 'f', 2);
 }
 
+// 1, 2, 5, 10, 20, 50, … : the smallest that leaves at most eight ticks up to `tallest`.
+double tickStep(std::size_t tallest) {
+    for (double base = 1;; base *= 10)
+        for (const double multiple : {1.0, 2.0, 5.0})
+            if (static_cast<double>(tallest) / (base * multiple) <= 8)
+                return base * multiple;
+}
+
 void setSummaryRow(QTableWidget* table, int row, const QString& name, const ScoreSummary& summary) {
     table->setItem(row, 0, cell(name));
     table->setItem(row, 1, cell(score(summary.mean), true));
@@ -349,7 +357,8 @@ void EvaluationView::showChart(const EvaluationData& results) {
     auto* series = new QBarSeries;
     series->append(set);
     series->setLabelsVisible(true);
-    series->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
+    series->setLabelsPosition(QAbstractBarSeries::LabelsInsideEnd);
+    set->setLabelColor(Qt::white);
     chart->addSeries(series);
     auto* x = new QBarCategoryAxis;
     x->append(categories);
@@ -357,7 +366,12 @@ void EvaluationView::showChart(const EvaluationData& results) {
     chart->addAxis(x, Qt::AlignBottom);
     series->attachAxis(x);
     auto* y = new QValueAxis;
-    y->setRange(0, std::max<double>(1.0, std::ceil(static_cast<double>(tallest) * 1.15)));
+    // Whole rows on the axis: ticks every 1, 2, 5, 10, … rows, at most about eight of them.
+    const double step = tickStep(tallest);
+    y->setRange(0, std::max(step, std::ceil(static_cast<double>(tallest + 1) / step) * step));
+    y->setTickType(QValueAxis::TicksDynamic);
+    y->setTickAnchor(0);
+    y->setTickInterval(step);
     y->setLabelFormat(QStringLiteral("%d"));
     y->setTitleText(tr("Rows"));
     chart->addAxis(y, Qt::AlignLeft);

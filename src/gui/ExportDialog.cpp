@@ -130,7 +130,9 @@ ExportDialog::ExportDialog(AppContext& context, const RunRecord& record, QWidget
 
     auto* form = new QFormLayout;
     form->addRow(tr("&Format"), m_format);
-    form->addRow(tr("&Output file"), outputRow);
+    auto* buddyLabel = new QLabel(tr("&Output file"), this);
+    buddyLabel->setBuddy(m_output);
+    form->addRow(buddyLabel, outputRow);
     form->addRow(tr("Split"), splitRow);
     form->addRow(tr("Rows"), keepRow);
     form->addRow(tr("&System message"), m_system);

@@ -101,7 +101,9 @@ FilterDialog::FilterDialog(AppContext& context, const RunRecord& record, int min
     auto* form = new QFormLayout;
     form->addRow(tr("Keep"), scoreRow);
     form->addRow(QString(), m_validOnly);
-    form->addRow(tr("&Output file"), outputRow);
+    auto* buddyLabel = new QLabel(tr("&Output file"), this);
+    buddyLabel->setBuddy(m_output);
+    form->addRow(buddyLabel, outputRow);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(note);

@@ -3,16 +3,24 @@
 
 #include "StudioHarness.h"
 #include "gui/DatasetWizard.h"
+#include "gui/EvaluationController.h"
+#include "gui/EvaluationView.h"
+#include "gui/GenerationsPage.h"
 #include "gui/RowsModel.h"
 #include "gui/RunController.h"
 #include "gui/RunOutputView.h"
 #include "standin/StandinServer.h"
 
+#include <QCheckBox>
+#include <QDialog>
 #include <QDir>
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
+#include <QTabWidget>
 #include <QTableView>
+#include <QTableWidget>
+#include <QToolButton>
 #include <cstdio>
 #include <spdlog/spdlog.h>
 
@@ -47,6 +55,27 @@ void save(Studio& studio, const QDir& folder, const char* name) {
     if (!studio.window().grab().save(file))
         fail(name);
     std::printf("%s\n", qPrintable(file));
+}
+
+void saveWidget(QWidget* widget, const QDir& folder, const char* name) {
+    QTest::qWait(150);
+    const QString file = folder.filePath(QString::fromUtf8(name));
+    if (!widget->grab().save(file))
+        fail(name);
+    std::printf("%s\n", qPrintable(file));
+}
+
+QDialog* shownDialog(Studio& studio, const char* name) {
+    QDialog* found = nullptr;
+    waitFor(
+        [&] {
+            for (auto* dialog : studio.window().findChildren<QDialog*>(QString::fromUtf8(name)))
+                if (dialog->isVisible())
+                    found = dialog;
+            return found != nullptr;
+        },
+        name);
+    return found;
 }
 
 void navigate(Studio& studio, int row) {
@@ -116,6 +145,7 @@ int main(int argc, char** argv) {
     click(need<QPushButton>(studio, "generateButton"));
     auto* output = studio.window().wizard()->output();
     waitFor([output] { return finished(output); }, "the Text to SQL run");
+    const QString sqlRun = output->runId();
 
     configure(studio, "templateButton_custom", "Support answers (cancelled)");
     next(studio);
@@ -155,6 +185,37 @@ int main(int argc, char** argv) {
     waitFor([generations] { return generations->model()->rowCount() == 3; }, "three generations listed");
     generations->selectRow(1);
     save(studio, folder, "08-generations.png");
+
+    // The Text to SQL run judged by the stand-in: the Evaluation view, its validation tab, the export dialog.
+    if (!studio.window().generations()->selectRun(sqlRun))
+        fail("the Text to SQL run in the list");
+    click(need<QToolButton>(studio, "evaluateButton"));
+    auto* evaluate = shownDialog(studio, "evaluationDialog");
+    auto* judge = evaluate->findChild<QComboBox*>(QStringLiteral("judgeModelCombo"));
+    waitFor([judge] { return judge->findData(QStringLiteral("standin-model")) >= 0; }, "the judge's models");
+    selectData(judge, QStringLiteral("standin-model"));
+    saveWidget(evaluate, folder, "evaluation-dialog.png");
+    click(evaluate->findChild<QPushButton*>(QStringLiteral("startEvaluationButton")));
+    auto* evaluation = studio.window().evaluationView();
+    waitFor([&studio, sqlRun] { return !studio.window().evaluations().isActive(sqlRun); }, "the evaluation");
+    waitFor([evaluation] { return evaluation->rowsModel()->rowCount() == 24; }, "the scored rows");
+    evaluation->findChild<QTableView*>(QStringLiteral("judgedRowsTable"))->selectRow(0);
+    save(studio, folder, "evaluation.png");
+    auto* tabs = evaluation->findChild<QTabWidget*>(QStringLiteral("evaluationTabs"));
+    tabs->setCurrentIndex(1);
+    auto* failures = evaluation->findChild<QTableWidget*>(QStringLiteral("failedRowsTable"));
+    waitFor([failures] { return failures->rowCount() > 0; }, "the rows that failed validation");
+    failures->setCurrentCell(0, 0);
+    save(studio, folder, "evaluation-validation.png");
+    tabs->setCurrentIndex(0);
+    click(need<QPushButton>(studio, "evaluationExportButton"));
+    auto* exporting = shownDialog(studio, "exportDialog");
+    click(exporting->findChild<QCheckBox*>(QStringLiteral("exportSplitCheck")));
+    click(exporting->findChild<QPushButton*>(QStringLiteral("startExportButton")));
+    auto* exported = exporting->findChild<QLabel*>(QStringLiteral("exportResultLabel"));
+    waitFor([exported] { return exported->text().startsWith(QStringLiteral("Exported")); }, "the export");
+    saveWidget(exporting, folder, "evaluation-export.png");
+    exporting->close();
 
     navigate(studio, 3);
     click(need<QPushButton>(studio, "testOpenAiButton"));
