@@ -202,7 +202,11 @@ int evaluateRun(const Project& project, RunHistory& history, const engine::Loade
     }
     printer.finish();
     const auto& overall = report.summary.overall;
-    std::cout << "Evaluation of run " << run.record.id << ": " << toString(report.outcome.status) << "\n";
+    std::cout << "Evaluation of run " << run.record.id << ": " << toString(report.outcome.status) << "\n"
+              << "  requests: " << report.outcome.progress.requestsDone << ", retries "
+              << report.outcome.progress.retries << ", failed " << report.outcome.progress.failedRequests
+              << "; tokens " << report.outcome.progress.tokens.input << " in, "
+              << report.outcome.progress.tokens.output << " out\n";
     if (overall.count > 0) {
         std::printf("  overall:  mean %.2f, min %.0f, max %.0f over %zu rows\n", overall.mean, overall.min,
                     overall.max, overall.count);

@@ -61,8 +61,16 @@ EvaluationReport RunTools::evaluate(const LoadedRun& run, const EvaluationSpec& 
     EvaluationReport report = evaluateDataset(run.job, run.dataset, files, spec, std::move(judge),
                                               std::move(options), onProgress, cancel);
     if (report.summary.overall.count > 0) {
+        // Tokens add up over the sessions of a resumed evaluation.
+        providers::TokenUsage tokens = report.outcome.progress.tokens;
+        if (const auto earlier = nlohmann::json::parse(run.record.evaluationJson, nullptr, false);
+            earlier.is_object() && earlier.contains("tokens") && earlier["tokens"].is_object()) {
+            tokens.input += earlier["tokens"].value("input", std::int64_t{0});
+            tokens.output += earlier["tokens"].value("output", std::int64_t{0});
+        }
         const nlohmann::json evaluation = {
             {"judge", {{"provider", spec.judge.name}, {"model", spec.judge.model}}},
+            {"tokens", {{"input", tokens.input}, {"output", tokens.output}}},
             {"scale", {{"min", spec.rubric.minScore}, {"max", spec.rubric.maxScore}}},
             {"rows_scored", report.summary.overall.count},
             {"status", toString(report.outcome.status)},
