@@ -21,10 +21,11 @@ public:
 
 // preview (documents), prompt suggest, seeds suggest.
 [[nodiscard]] std::vector<std::unique_ptr<Command>> makeWorkflowCommands();
-// Scores `run` with `judge` (the rubric from the run's template), printing progress and the summary; an
-// exit code.
+// Scores `run` with `judge` (the rubric from the run's template; `rubricPrompt`, when given, replaces its
+// instructions), printing progress and the summary; an exit code.
 int evaluateRun(const Project& project, RunHistory& history, const engine::LoadedRun& run,
-                engine::EvaluationSpec spec, std::shared_ptr<providers::Provider> judge);
+                engine::EvaluationSpec spec, std::shared_ptr<providers::Provider> judge,
+                const std::string& rubricPrompt = {});
 
 // validate, evaluate, filter, export.
 [[nodiscard]] std::vector<std::unique_ptr<Command>> makeQualityCommands();

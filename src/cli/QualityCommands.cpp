@@ -1,5 +1,6 @@
 #include "cli/CliCommon.h"
 #include "cli/Commands.h"
+#include "core/JsonFile.h"
 #include "engine/JobSetup.h"
 #include "engine/RunTools.h"
 
@@ -82,20 +83,33 @@ public:
         command->add_option("--concurrency", m_spec.concurrency, "Requests in flight, 1 to 256 (default 16)")
             ->check(CLI::Range(1, 256));
         command->add_option("--temperature", m_spec.parameters.temperature, "0 to 2 (default 0)");
+        command->add_option("--rubric-prompt", m_rubricPrompt,
+                            "The judge's instructions (default: the template's evaluation prompt)");
+        command->add_option("--rubric-prompt-file", m_rubricPromptFile,
+                            "Read the judge's instructions from a file");
     }
     int run(const Project& project) override {
         RunHistory history;
         std::optional<engine::LoadedRun> run;
         if (int code = load(project, history, run); code != kOk)
             return code;
+        if (!m_rubricPromptFile.empty()) {
+            std::string error;
+            const auto text = readTextFile(m_rubricPromptFile, &error);
+            if (!text)
+                return fail(kBadInput, "rubric prompt file " + error);
+            m_rubricPrompt = *text;
+        }
         auto provider = providerFor(m_spec.judge, project);
         if (!provider.ok())
             return fail(kBadInput, provider.error().message);
-        return evaluateRun(project, history, *run, m_spec, provider.value());
+        return evaluateRun(project, history, *run, m_spec, provider.value(), m_rubricPrompt);
     }
 
 private:
     engine::EvaluationSpec m_spec;
+    std::string m_rubricPrompt;
+    std::string m_rubricPromptFile;
 };
 
 class FilterCommand final : public RunCommand {
@@ -181,10 +195,13 @@ private:
 } // namespace
 
 int evaluateRun(const Project& project, RunHistory& history, const engine::LoadedRun& run,
-                engine::EvaluationSpec spec, std::shared_ptr<providers::Provider> judge) {
+                engine::EvaluationSpec spec, std::shared_ptr<providers::Provider> judge,
+                const std::string& rubricPrompt) {
     const auto templates = project.loadTemplates();
     if (const Template* source = templates.find(run.job.templateId))
         spec.rubric = source->evaluation;
+    if (rubricPrompt.find_first_not_of(" \t\r\n") != std::string::npos)
+        spec.rubric.prompt = rubricPrompt;
     if (spec.judge.name == "local" && spec.concurrency == 16)
         spec.concurrency = engine::kLocalModelConcurrency;
     std::cerr << "Evaluating run " << run.record.id << " with " << spec.judge.name << " / "

@@ -42,6 +42,8 @@ bool EvaluationController::start(const EvaluationRequest& request) {
         return false;
     const Template* source = m_workspace.findTemplate(request.templateId);
     EvaluationRubric rubric = source ? source->evaluation : defaultEvaluationRubric();
+    if (request.rubricPrompt && !request.rubricPrompt->empty())
+        rubric.prompt = *request.rubricPrompt;
 
     auto& state = m_states[request.runId];
     state = EvaluationState{};

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace sds::gui {
 
@@ -23,6 +24,7 @@ struct EvaluationRequest {
     std::string templateId; // its rubric; the default rubric when the template is gone
     ProviderChoice judge;
     int concurrency = 16;
+    std::optional<std::string> rubricPrompt; // the judge's instructions as edited; the template's when unset
 };
 
 struct EvaluationState {

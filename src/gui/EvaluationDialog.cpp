@@ -15,6 +15,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QToolButton>
@@ -82,6 +83,15 @@ EvaluationDialog::EvaluationDialog(AppContext& context, const RunRecord& record,
         aboutText += QLatin1Char(' ') + tr("Rows already scored are kept: only the rest are asked.");
     about->setText(aboutText);
 
+    // The judge's instructions, editable like the generation prompt; the scale and the scored examples
+    // stay the template's.
+    m_rubricPrompt = new QPlainTextEdit(this);
+    m_rubricPrompt->setObjectName(QStringLiteral("judgePromptEdit"));
+    const Template* source = context.workspace().findTemplate(record.templateId);
+    m_rubricPrompt->setPlainText(qs(source ? source->evaluation.prompt : defaultEvaluationRubric().prompt));
+    m_rubricPrompt->setTabChangesFocus(true);
+    m_rubricPrompt->setMinimumHeight(90);
+
     auto* buttons = new QDialogButtonBox(this);
     m_start = buttons->addButton(tr("&Evaluate"), QDialogButtonBox::AcceptRole);
     m_start->setObjectName(QStringLiteral("startEvaluationButton"));
@@ -95,6 +105,7 @@ EvaluationDialog::EvaluationDialog(AppContext& context, const RunRecord& record,
     form->addRow(buddyLabel, modelRow);
     form->addRow(QString(), m_modelStatus);
     form->addRow(tr("&Concurrency"), m_concurrency);
+    form->addRow(tr("Judge &instructions"), m_rubricPrompt);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(about);
     layout->addLayout(form);
@@ -110,6 +121,7 @@ EvaluationDialog::EvaluationDialog(AppContext& context, const RunRecord& record,
         request.templateId = m_record.templateId;
         request.judge = currentChoice();
         request.concurrency = m_concurrency->value();
+        request.rubricPrompt = ss(m_rubricPrompt->toPlainText().trimmed());
         emit evaluationRequested(request);
         accept();
     });

@@ -7,6 +7,7 @@
 
 class QComboBox;
 class QLabel;
+class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
 class QToolButton;
@@ -41,6 +42,7 @@ private:
     QToolButton* m_refresh;
     QLabel* m_modelStatus;
     QSpinBox* m_concurrency;
+    QPlainTextEdit* m_rubricPrompt;
     QPushButton* m_start;
 };
 

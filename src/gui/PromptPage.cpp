@@ -121,6 +121,14 @@ PromptPage::PromptPage(AppContext& context, QWidget* parent) : WizardPage(parent
     m_concurrency = new QSpinBox(this);
     m_concurrency->setObjectName(QStringLiteral("concurrencySpin"));
     m_concurrency->setRange(1, JobSpec::kMaxConcurrency);
+    m_similarity = new QDoubleSpinBox(this);
+    m_similarity->setObjectName(QStringLiteral("similarityThresholdSpin"));
+    m_similarity->setRange(0.05, 1.0);
+    m_similarity->setSingleStep(0.05);
+    m_similarity->setDecimals(2);
+    m_similarity->setToolTip(
+        tr("A question whose ROUGE-L F1 with an earlier one is above this is rejected as a "
+           "near-duplicate and asked again. 0.7 as in Self-Instruct; 1 turns it off."));
     m_throughputError = new FieldMessage(QStringLiteral("throughputError"), this);
     auto* sizeBox = new QGroupBox(tr("Dataset size"), this);
     m_sizeForm = new QFormLayout(sizeBox);
@@ -129,6 +137,7 @@ PromptPage::PromptPage(AppContext& context, QWidget* parent) : WizardPage(parent
     m_sizeForm->addRow(m_sizeError);
     m_sizeForm->addRow(tr("Rows per re&quest"), m_rowsPerRequest);
     m_sizeForm->addRow(tr("Requests in &flight"), m_concurrency);
+    m_sizeForm->addRow(tr("Near-duplicate &limit (ROUGE-L)"), m_similarity);
     m_sizeForm->addRow(m_throughputError);
 
     auto* left = new QVBoxLayout;
@@ -190,6 +199,7 @@ void PromptPage::initializePage(const JobSpec& draft) {
     m_size->setValue(draft.size);
     m_rowsPerRequest->setValue(draft.rowsPerRequest);
     m_concurrency->setValue(draft.concurrency);
+    m_similarity->setValue(draft.similarityThreshold);
     clearMessages();
     showWorkflow();
     updateRequests();
@@ -205,6 +215,7 @@ void PromptPage::showWorkflow() {
                  : tr("What the model should write for each seed topic"));
     m_sizeForm->setRowVisible(m_size, !curation);
     m_sizeForm->setRowVisible(m_rowsPerRequest, !curation);
+    m_sizeForm->setRowVisible(m_similarity, !curation);
 }
 
 JobSpec PromptPage::currentJob() {
@@ -252,6 +263,7 @@ void PromptPage::storeInto(JobSpec& draft) {
     draft.size = m_size->value();
     draft.rowsPerRequest = m_rowsPerRequest->value();
     draft.concurrency = m_concurrency->value();
+    draft.similarityThreshold = m_similarity->value();
 }
 
 void PromptPage::clearMessages() {

@@ -63,6 +63,7 @@ private:
     QLabel* m_requests;
     FieldMessage* m_sizeError;
     QSpinBox* m_rowsPerRequest;
+    QDoubleSpinBox* m_similarity;
     QSpinBox* m_concurrency;
     FieldMessage* m_throughputError;
 };

@@ -274,6 +274,12 @@ void SummaryPage::render() {
                                         .arg(j.rowsPerRequest)
                                         .arg(j.concurrency));
     }
+    if (j.workflow != Workflow::CustomDataCuration)
+        html +=
+            row(tr("Near-duplicates"),
+                j.similarityThreshold >= 1.0
+                    ? tr("not filtered (exact duplicates only)")
+                    : tr("rejected above ROUGE-L F1 %1").arg(QString::number(j.similarityThreshold, 'f', 2)));
     html += row(tr("Temperature"), QString::number(j.parameters.temperature, 'f', 2));
     html += row(tr("Top K"), QString::number(j.parameters.topK));
     html += row(tr("Top P"), QString::number(j.parameters.topP, 'f', 2));

@@ -151,6 +151,11 @@ void evaluateFromGenerations(Studio& studio, const QString& runId, int concurren
     selectData(model, QStringLiteral("standin-model"));
     if (concurrency > 0)
         setSpin(child<QSpinBox>(dialog, QStringLiteral("judgeConcurrencySpin")), concurrency);
+    // The judge's instructions start as the template's rubric and can be edited like a prompt.
+    auto* instructions = child<QPlainTextEdit>(dialog, QStringLiteral("judgePromptEdit"));
+    QVERIFY2(instructions->toPlainText().contains(QStringLiteral("SQL answer")),
+             qPrintable(instructions->toPlainText()));
+    instructions->setPlainText(instructions->toPlainText() + QStringLiteral(" Penalise SELECT * (edited)."));
     click(child<QPushButton>(dialog, QStringLiteral("startEvaluationButton")));
     QCOMPARE(studio.window().section(), Section::Evaluation);
     QCOMPARE(studio.window().evaluationView()->runId(), runId);
@@ -309,6 +314,11 @@ void TestQuality::evaluationShowsScoresChartAndLowestRowsFirst() {
 
     const auto record = historyRecord(studio, runId);
     QVERIFY(record && record->score);
+    bool editedInstructionsSent = false;
+    for (const auto& request : server.recordedRequests())
+        editedInstructionsSent =
+            editedInstructionsSent || request.body.find("Penalise SELECT * (edited).") != std::string::npos;
+    QVERIFY2(editedInstructionsSent, "the judge gets the instructions as edited in the dialog");
     const auto files = filesOf(studio, runId);
     const auto results = readEvaluations(engine::evaluationFiles(files.runDir, files.dataset).results);
     QCOMPARE(results.size(), std::size_t{kRows});

@@ -12,6 +12,7 @@
 #include "standin/StandinServer.h"
 
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
@@ -181,12 +182,18 @@ void TestWorkflows::documentsArePreviewedAndGroundTheRows() {
     QVERIFY(!shown(studio, QStringLiteral("seedsBox")));
     QVERIFY(label(studio, QStringLiteral("requestsLabel")).contains(QStringLiteral("excerpts")));
     setSpin(studio.find<QSpinBox>(QStringLiteral("sizeSpin")), 12);
+    auto* similarity = studio.find<QDoubleSpinBox>(QStringLiteral("similarityThresholdSpin"));
+    QCOMPARE(similarity->value(), 0.7);
+    similarity->setValue(0.85);
     clickNext(studio);
     clickNext(studio);
     QCOMPARE(studio.window().wizard()->step(), DatasetWizard::Summary);
+    QCOMPARE(studio.window().wizard()->draft().similarityThreshold, 0.85);
     auto* summary = studio.find<QTextBrowser>(QStringLiteral("summaryView"));
     QTRY_VERIFY2(summary->toPlainText().contains(QStringLiteral("2 in all")),
                  qPrintable(summary->toPlainText()));
+    QVERIFY2(summary->toPlainText().contains(QStringLiteral("rejected above ROUGE-L F1 0.85")),
+             qPrintable(summary->toPlainText()));
     QVERIFY(summary->toPlainText().contains(QStringLiteral("Generated_From")));
     QVERIFY(!shown(studio, QStringLiteral("summaryNotices")));
     QTRY_VERIFY(studio.find<QPlainTextEdit>(QStringLiteral("finalPromptView"))
