@@ -158,6 +158,9 @@ protected:
     std::filesystem::path datasetOf(const std::string& id) const {
         return run(id).value("output_path", std::string());
     }
+    std::filesystem::path runDirOf(const std::string& id) const {
+        return run(id).value("run_dir", std::string());
+    }
     static nlohmann::json readRows(const std::filesystem::path& file) {
         const auto json = readJsonFile(file);
         EXPECT_TRUE(json.ok()) << json.error;
@@ -264,6 +267,40 @@ TEST_F(CliQualityTest, EvaluationScoresEveryRowOnceAndRecordsTheMean) {
     EXPECT_EQ(m_server.stats().chatRequests, requestsAfterFirst) << "every row was scored already";
     EXPECT_EQ(summaryScores(dataset), scores);
     EXPECT_NEAR(run(id)["score"].get<double>(), mean, 1e-9);
+}
+
+TEST_F(CliQualityTest, TheJudgesInstructionsComeFromTheTemplateOrTheCommandLine) {
+    const std::string id = generateSql();
+    ASSERT_FALSE(id.empty());
+    m_server.resetStats();
+    ASSERT_EQ(sds({"evaluate", id}, true).exitCode, 0);
+    auto requests = m_server.recordedRequests();
+    ASSERT_EQ(requests.size(), kRows);
+    for (const auto& request : requests) {
+        EXPECT_NE(request.body.find("Score this question and SQL answer from 1 to 5"), std::string::npos)
+            << "the text_to_sql template's rubric";
+        EXPECT_NE(request.body.find("customers has no order_date column"), std::string::npos)
+            << "with its scored examples";
+    }
+
+    // A second judge with other instructions scores the same run again from scratch.
+    const auto summaryFile =
+        datasetOf(id).parent_path() / (datasetOf(id).stem().string() + ".evaluation.json");
+    std::filesystem::remove(runDirOf(id) / "evaluation.jsonl");
+    std::filesystem::remove(summaryFile);
+    const auto rubric =
+        m_project.write("rubric.txt", "Give 5 only to queries that name every column. MARKER-7");
+    m_server.resetStats();
+    const auto custom = sds({"evaluate", id, "--rubric-prompt-file", rubric.string()}, true);
+    ASSERT_EQ(custom.exitCode, 0) << custom.err;
+    requests = m_server.recordedRequests();
+    ASSERT_EQ(requests.size(), kRows);
+    for (const auto& request : requests) {
+        EXPECT_NE(request.body.find("MARKER-7"), std::string::npos);
+        EXPECT_EQ(request.body.find("Score this question and SQL answer"), std::string::npos);
+    }
+    expectBadInput(sds({"evaluate", id, "--rubric-prompt-file", (m_project / "missing.txt").string()}, true),
+                   {"missing.txt"});
 }
 
 TEST_F(CliQualityTest, FilterWritesACopyWithTheKeptRowsAndLeavesTheDatasetAlone) {
