@@ -224,6 +224,24 @@ int main(int argc, char** argv) {
             "the connection test");
     save(studio, folder, "09-settings.png");
 
+    // Generating from documents: the Configure page with two files, and the preview of their text.
+    configure(studio, "templateButton_custom", "Quarterly report Q&A");
+    studio.dialogs().openFilesAnswers.push_back(
+        {QStringLiteral(SDS_TEST_DATA_DIR "/documents/two_pages.pdf"),
+         QStringLiteral(SDS_TEST_DATA_DIR "/documents/paragraphs_list_table.docx")});
+    click(need<QPushButton>(studio, "addFilesButton"));
+    auto* filesStatus = need<QLabel>(studio, "filesStatusLabel");
+    waitFor([filesStatus] { return filesStatus->text().contains(QStringLiteral("excerpt")); },
+            "the documents' excerpts");
+    save(studio, folder, "11-configure-documents.png");
+    click(need<QPushButton>(studio, "previewFilesButton"));
+    auto* preview = shownDialog(studio, "documentPreviewDialog");
+    auto* previewItems = preview->findChild<QListWidget*>(QStringLiteral("previewItemsList"));
+    waitFor([previewItems] { return previewItems->count() == 2; }, "the preview");
+    previewItems->setCurrentRow(1);
+    saveWidget(preview, folder, "12-document-preview.png");
+    preview->close();
+
     // What a page says when its input is wrong.
     configure(studio, "templateButton_text_to_sql", "");
     selectData(need<QComboBox>(studio, "workflowCombo"), QStringLiteral("curation"));
