@@ -122,8 +122,22 @@ std::string prepareInput(PreparedRun& run) {
         if (auto skipped = describeSkipped(check, run.job.inputKey); !skipped.empty())
             run.notices.push_back(std::move(skipped));
         run.job.size = static_cast<int>(check.usable());
+        run.inputElements = check.elements;
     }
     return {};
+}
+
+// What a curation run was started on, so that a resume can tell whether the input changed under it.
+nlohmann::json inputFingerprint(const PreparedRun& run) {
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(run.job.inputFiles.front(), ec);
+    return {{"path", run.job.inputFiles.front()},
+            {"elements", run.inputElements},
+            {"bytes", ec ? std::uintmax_t{0} : bytes}};
+}
+
+std::filesystem::path inputFingerprintFile(const std::filesystem::path& runDir) {
+    return runDir / "input.json";
 }
 
 } // namespace
@@ -184,6 +198,11 @@ std::variant<PreparedRun, std::string> RunService::prepare(const JobSpec& job) {
     if (!run.chunks.empty())
         if (auto error = saveChunks(chunksFile(run.runDir), run.chunks); !error.empty())
             return error;
+    if (run.job.workflow == Workflow::CustomDataCuration)
+        if (auto error =
+                writeFileAtomically(inputFingerprintFile(run.runDir), inputFingerprint(run).dump(2) + "\n");
+            !error.empty())
+            return error;
     RunRecord record;
     record.id = run.id;
     record.displayName = run.job.displayName;
@@ -228,6 +247,17 @@ std::variant<PreparedRun, std::string> RunService::prepareResume(const std::stri
         run.chunks = std::move(std::get<std::vector<GroundingChunk>>(chunks));
     } else if (auto error = prepareInput(run); !error.empty()) {
         return "cannot resume run " + runId + ": " + error;
+    }
+    if (run.job.workflow == Workflow::CustomDataCuration) {
+        const auto saved = readJsonFile(inputFingerprintFile(run.runDir));
+        const auto now = inputFingerprint(run);
+        if (saved.ok() &&
+            (saved.json->value("elements", std::size_t{0}) != run.inputElements ||
+             saved.json->value("bytes", std::uintmax_t{0}) != now["bytes"].get<std::uintmax_t>()))
+            return "cannot resume run " + runId + ": " + run.job.inputFiles.front() +
+                   " changed since the run started (" + std::to_string(saved.json->value("elements", 0)) +
+                   " elements then, " + std::to_string(run.inputElements) +
+                   " now); the rows already curated would not match it: start a new run";
     }
     auto updated = *record;
     updated.status = RunStatus::Running;

@@ -26,6 +26,7 @@ struct PreparedRun {
     bool resumed = false;
     providers::TokenUsage tokensBefore; // spent by earlier sessions of a resumed run
     std::vector<GroundingChunk> chunks; // documents workflow: the excerpts, saved in the run folder
+    std::size_t inputElements = 0;      // curation: elements in the input file
     // What the user should know before the run starts: unusable documents, skipped curation elements.
     std::vector<std::string> notices;
 };

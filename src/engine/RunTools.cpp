@@ -101,7 +101,7 @@ RunTools::rowFilter(const LoadedRun& run, const RowSelection& selection) {
         }
     }
     if (selection.validOnly) {
-        if (run.job.validator.empty())
+        if (run.job.validator.empty() || run.job.workflow == Workflow::CustomDataCuration)
             return noValidatorReason(run.job, run.record.id) + ", so --valid-only has nothing to go by";
         std::string error;
         const auto file = validationFile(run.runDir);

@@ -440,6 +440,48 @@ TEST_F(CliWorkflowTest, MalformedCurationInputOrNoPromptIsOneErrorAndNoRun) {
     EXPECT_EQ(server.stats().chatRequests, 0U);
 }
 
+TEST_F(CliWorkflowTest, ACurationRunWhoseInputChangedIsNotResumed) {
+    StandinOptions slow;
+    slow.latency = std::chrono::milliseconds(30);
+    StandinServer server(slow);
+    server.start();
+    nlohmann::ordered_json elements = nlohmann::ordered_json::array();
+    for (int i = 0; i < 200; ++i)
+        elements.push_back({{"Prompt", "Summarize record " + std::to_string(i)}});
+    const auto input = m_project.write("records.json", elements.dump());
+    std::vector<std::string> arguments = {"generate", "--workflow",   "curation",
+                                          "--input",  input.string(), "--concurrency",
+                                          "2",        "--prompt",     "Summarize it."};
+    for (auto& argument : provider(server))
+        arguments.push_back(argument);
+    CliProcess first(arguments, env());
+    first.start();
+    std::filesystem::path journal;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline &&
+           (journal.empty() || Journal::read(journal, [](JournalRow&&) {}).rows < 10)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(m_project / "runs", ec))
+            journal = entry.path() / "journal.jsonl";
+    }
+    first.signal(SIGKILL);
+    first.wait();
+    ASSERT_FALSE(journal.empty());
+
+    elements.erase(elements.begin()); // every element moves up by one
+    m_project.write("records.json", elements.dump());
+    const std::string runId = journal.parent_path().filename().string();
+    const auto before = Journal::read(journal, [](JournalRow&&) {}).rows;
+    const auto resumed = CliProcess::run({"generate", "--resume", runId}, env());
+    EXPECT_EQ(resumed.exitCode, 2);
+    EXPECT_NE(resumed.err.find("records.json changed since the run started (200 elements then, 199 now)"),
+              std::string::npos)
+        << resumed.err;
+    EXPECT_EQ(Journal::read(journal, [](JournalRow&&) {}).rows, before)
+        << "the rows already curated are kept";
+}
+
 TEST_F(CliWorkflowTest, KilledCurationResumesWithoutAskingForDoneElementsAgain) {
     StandinOptions slow;
     slow.latency = std::chrono::milliseconds(30);
