@@ -48,9 +48,15 @@ SeedState makeSeed(std::string label, std::string recorded, std::string groundin
 
 enum class Novelty { New, Duplicate, NearDuplicate };
 
+// Each answer that came back short (items repeated or unusable) makes the seed's next requests a
+// little hotter, so a model stuck on the same questions moves on; at most this much above the job's.
+constexpr double kTemperatureStepPerShortfall = 0.1;
+constexpr double kMaxTemperatureBoost = 0.5;
+
 struct Batch {
     std::size_t seedIndex = 0;
     int count = 0;
+    double temperatureBoost = 0;
     BatchRequestInput input; // seed, count and "do not repeat" copied under the lock
 };
 
@@ -123,6 +129,8 @@ struct GenerationRun::State : WorkSource<Batch> {
             batch.input.groundingText = seed.grounding;
             batch.input.count = batch.count;
             batch.input.doNotRepeat.assign(seed.recentQuestions.begin(), seed.recentQuestions.end());
+            batch.temperatureBoost =
+                std::min(kMaxTemperatureBoost, kTemperatureStepPerShortfall * seed.shortfalls);
             return batch;
         }
         return std::nullopt;
@@ -131,7 +139,10 @@ struct GenerationRun::State : WorkSource<Batch> {
     void abandon(const Batch& batch) override { seeds[batch.seedIndex].pendingRows -= batch.count; }
 
     providers::ChatRequest request(const Batch& batch) override {
-        return buildChatRequest(job, batch.input, options);
+        auto request = buildChatRequest(job, batch.input, options);
+        if (request.temperature && batch.temperatureBoost > 0)
+            request.temperature = std::min(2.0, *request.temperature + batch.temperatureBoost);
+        return request;
     }
 
     std::string describe(const Batch& batch) const override {

@@ -23,6 +23,8 @@ RunOptions runOptionsFor(const JobSpec& job) {
         options.prompt.doNotRepeatLimit = 20;
         options.prompt.maxExamples = 0;
         options.prompt.seedPersona = true;
+        // A small model repeats itself often: let a seed ask more times before the run ends partial.
+        options.refillFactor = 4.0;
     }
     return options;
 }

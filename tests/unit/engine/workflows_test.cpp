@@ -170,6 +170,32 @@ TEST(NearDuplicates, ThresholdOneTurnsTheFilterOff) {
     EXPECT_EQ(provider->calls(), 5);
 }
 
+TEST(NearDuplicates, ASeedStuckOnRepeatsIsAskedAgainHotter) {
+    TempDir dir;
+    Journal journal(dir / "journal.jsonl");
+    ASSERT_EQ(journal.open(), "");
+    // The first four answers repeat one question; then the model moves on.
+    auto provider = std::make_shared<ScriptedProvider>(
+        [](int call, const ChatRequest& request) -> std::optional<ChatResult> {
+            if (call < 4)
+                return structured(
+                    {{"items", {{{"question", "How do you reverse a string?"}, {"solution", "s[::-1]"}}}}});
+            return ChatResult(ScriptedProvider::answer(request, call));
+        });
+    auto job = sftJob(3, 1, 1);
+    job.parameters.temperature = 0.7;
+    GenerationRun run(job, provider, journal, fastOptions());
+    const auto outcome = run.run(CancellationToken{});
+    ASSERT_EQ(outcome.status, RunStatus::Completed) << outcome.error;
+    const auto requests = provider->requests();
+    ASSERT_GE(requests.size(), 6U);
+    EXPECT_DOUBLE_EQ(*requests[0].temperature, 0.7);
+    EXPECT_DOUBLE_EQ(*requests[1].temperature, 0.7) << "the first answer was new";
+    EXPECT_NEAR(*requests[2].temperature, 0.8, 1e-9) << "one short answer";
+    EXPECT_NEAR(*requests[3].temperature, 0.9, 1e-9);
+    EXPECT_LE(*requests.back().temperature, 0.7 + 0.5 + 1e-9) << "the boost is capped";
+}
+
 // A curation model: echoes the input it was given, found on the "Input: " line.
 std::shared_ptr<ScriptedProvider> echoingCurator(std::chrono::milliseconds latency = {}) {
     return std::make_shared<ScriptedProvider>(
