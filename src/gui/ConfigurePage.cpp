@@ -8,6 +8,8 @@
 #include "gui/Dialogs.h"
 #include "gui/FieldMessage.h"
 #include "gui/Format.h"
+#include "gui/ModelList.h"
+#include "gui/ModelList.h"
 #include "gui/Workspace.h"
 #include "providers/ProviderFactory.h"
 
@@ -26,12 +28,6 @@
 
 namespace sds::gui {
 namespace {
-
-struct ModelFetch {
-    bool ok = false;
-    std::vector<providers::ModelInfo> models;
-    QString error;
-};
 
 // The field at its natural width, with the lines that explain it below across the whole row.
 QWidget* fieldWithMessages(QWidget* field, std::initializer_list<QWidget*> below, QWidget* parent) {
@@ -332,59 +328,16 @@ void ConfigurePage::refreshModels() {
     const ProviderChoice choice = currentChoice();
     const int generation = ++m_fetchGeneration;
     m_lastFetchError.clear();
-    m_modelStatus->setStyleSheet(QString());
-    m_modelStatus->setText(tr("Asking %1 for its models…").arg(providerDisplayName(choice.name)));
-    runInBackground(
-        this,
-        [access = m_context.providerAccess(), choice] {
-            CancellationToken cancel;
-            const auto listed = access.listModels(choice, cancel);
-            ModelFetch fetch;
-            fetch.ok = listed.ok();
-            if (listed.ok())
-                fetch.models = listed.value();
-            else
-                fetch.error = qs(listed.error().message);
-            return fetch;
-        },
-        [this, generation, providerName = choice.name](const ModelFetch& fetch) {
-            if (generation != m_fetchGeneration)
-                return;
-            if (!fetch.ok) {
-                m_lastFetchError = fetch.error;
-                showOutcome(m_modelStatus, false,
-                            tr("Cannot list the models of %1: %2. Type a model ID, or check the provider in "
-                               "Settings.")
-                                .arg(providerDisplayName(providerName), fetch.error));
-                return;
-            }
-            const std::string wanted = m_wantedModel;
-            {
-                const QSignalBlocker blocker(m_model);
-                m_model->clear();
-                for (const auto& model : fetch.models)
-                    m_model->addItem(qs(model.displayName.empty() ? model.id : model.displayName),
-                                     qs(model.id));
-                const int index = m_model->findData(qs(wanted));
-                if (index >= 0)
-                    m_model->setCurrentIndex(index);
-                else if (!wanted.empty())
-                    m_model->setEditText(qs(wanted));
-                else
-                    m_model->setCurrentIndex(m_model->count() > 0 ? 0 : -1);
-            }
-            m_wantedModel = currentModelId();
-            showOutcome(
-                m_modelStatus, true,
-                fetch.models.empty()
-                    ? tr("%1 lists no models: type a model ID.").arg(providerDisplayName(providerName))
-                    : tr("%1 offered by %2.")
-                          .arg(counted(static_cast<std::int64_t>(fetch.models.size()), tr("model"),
-                                       tr("models")),
-                               providerDisplayName(providerName)));
-            m_modelStatus->setStyleSheet(QStringLiteral("color: palette(mid);"));
-        },
-        providerCallPool());
+    fetchModels(this, m_modelStatus, m_context.providerAccess(), choice,
+                [this, generation, providerName = choice.name](const ModelFetch& fetch) {
+                    if (generation != m_fetchGeneration)
+                        return;
+                    if (!showModels(m_model, m_modelStatus, fetch, m_wantedModel, providerName)) {
+                        m_lastFetchError = fetch.error;
+                        return;
+                    }
+                    m_wantedModel = currentModelId();
+                });
 }
 
 void ConfigurePage::updateProviderInfo() {

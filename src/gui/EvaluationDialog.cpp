@@ -7,6 +7,7 @@
 #include "gui/FieldMessage.h"
 #include "gui/FilterDialog.h"
 #include "gui/Format.h"
+#include "gui/ModelList.h"
 #include "gui/Workspace.h"
 #include "providers/ProviderFactory.h"
 
@@ -23,12 +24,6 @@
 
 namespace sds::gui {
 namespace {
-
-struct ModelList {
-    bool ok = false;
-    std::vector<providers::ModelInfo> models;
-    QString error;
-};
 
 constexpr int kDefaultJudgeConcurrency = 16;
 
@@ -163,55 +158,13 @@ void EvaluationDialog::providerChanged() {
 void EvaluationDialog::refreshModels() {
     const ProviderChoice choice = currentChoice();
     const int generation = ++m_fetchGeneration;
-    m_modelStatus->setStyleSheet(QString());
-    m_modelStatus->setText(tr("Asking %1 for its models…").arg(providerDisplayName(choice.name)));
-    runInBackground(
-        this,
-        [access = m_context.providerAccess(), choice] {
-            CancellationToken cancel;
-            const auto listed = access.listModels(choice, cancel);
-            ModelList list;
-            list.ok = listed.ok();
-            if (listed.ok())
-                list.models = listed.value();
-            else
-                list.error = qs(listed.error().message);
-            return list;
-        },
-        [this, generation, providerName = choice.name](const ModelList& list) {
-            if (generation != m_fetchGeneration)
-                return;
-            if (!list.ok) {
-                showOutcome(m_modelStatus, false,
-                            tr("Cannot list the models of %1: %2. Type a model ID, or check the provider in "
-                               "Settings.")
-                                .arg(providerDisplayName(providerName), list.error));
-                return;
-            }
-            const std::string wanted = m_wantedModel;
-            {
-                const QSignalBlocker blocker(m_model);
-                m_model->clear();
-                for (const auto& model : list.models)
-                    m_model->addItem(qs(model.displayName.empty() ? model.id : model.displayName),
-                                     qs(model.id));
-                const int index = m_model->findData(qs(wanted));
-                if (index >= 0)
-                    m_model->setCurrentIndex(index);
-                else if (!wanted.empty())
-                    m_model->setEditText(qs(wanted));
-                else
-                    m_model->setCurrentIndex(m_model->count() > 0 ? 0 : -1);
-            }
-            m_wantedModel = currentModelId();
-            showOutcome(
-                m_modelStatus, true,
-                tr("%1 offered by %2.")
-                    .arg(counted(static_cast<std::int64_t>(list.models.size()), tr("model"), tr("models")),
-                         providerDisplayName(providerName)));
-            m_modelStatus->setStyleSheet(QStringLiteral("color: palette(mid);"));
-        },
-        providerCallPool());
+    fetchModels(this, m_modelStatus, m_context.providerAccess(), choice,
+                [this, generation, providerName = choice.name](const ModelFetch& fetch) {
+                    if (generation != m_fetchGeneration)
+                        return;
+                    if (showModels(m_model, m_modelStatus, fetch, m_wantedModel, providerName))
+                        m_wantedModel = currentModelId();
+                });
 }
 
 } // namespace sds::gui
