@@ -10,14 +10,6 @@
 namespace sds::gui {
 namespace {
 
-QString firstLine(const QString& text) {
-    constexpr int kMaxCharacters = 200;
-    QString line = text.left(kMaxCharacters + 1).simplified();
-    if (line.size() > kMaxCharacters || text.size() > kMaxCharacters)
-        line = line.left(kMaxCharacters) + QStringLiteral("…");
-    return line;
-}
-
 QString validationDisplayName(const QString& status) {
     if (status == QLatin1String(kValidationPassed))
         return QObject::tr("passed");
@@ -173,9 +165,9 @@ QVariant JudgedRowsModel::data(const QModelIndex& index, int role) const {
             return {};
         return sorting ? QVariant(*r.score) : QVariant(QString::number(*r.score, 'g', 3));
     case Seed:
-        return firstLine(r.seed);
+        return cellText(r.seed);
     case Justification:
-        return firstLine(r.justification);
+        return cellText(r.justification);
     case Validation:
         return validationDisplayName(r.validation);
     default:

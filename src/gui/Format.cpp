@@ -77,4 +77,12 @@ QFont monospaceFont() {
     return QFontDatabase::systemFont(QFontDatabase::FixedFont);
 }
 
+QString cellText(const QString& text) {
+    constexpr int kMaxCharacters = 200;
+    QString line = text.left(kMaxCharacters + 1).simplified();
+    if (line.size() > kMaxCharacters || text.size() > kMaxCharacters)
+        line = line.left(kMaxCharacters) + QStringLiteral("…");
+    return line;
+}
+
 } // namespace sds::gui

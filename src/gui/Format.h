@@ -34,4 +34,8 @@ namespace sds::gui {
 
 [[nodiscard]] QFont monospaceFont();
 
+// A table cell's text: one line, at most 200 characters, "…" when cut. Tables stay fast and even; the full
+// text belongs in a detail view.
+[[nodiscard]] QString cellText(const QString& text);
+
 } // namespace sds::gui

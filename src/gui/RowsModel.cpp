@@ -1,18 +1,9 @@
 #include "gui/RowsModel.h"
 
+#include "gui/Format.h"
+
 namespace sds::gui {
-namespace {
-
-// One line of a cell: the table stays fast and even; the full text is in the detail view.
-QString firstLine(const QString& text) {
-    constexpr int kMaxCharacters = 200;
-    QString line = text.left(kMaxCharacters + 1).simplified();
-    if (line.size() > kMaxCharacters || text.size() > kMaxCharacters)
-        line = line.left(kMaxCharacters) + QStringLiteral("…");
-    return line;
-}
-
-} // namespace
+namespace {} // namespace
 
 RowsModel::RowsModel(QObject* parent)
     : QAbstractTableModel(parent), m_promptHeader(tr("Prompt")), m_completionHeader(tr("Completion")) {}
@@ -62,7 +53,7 @@ QVariant RowsModel::data(const QModelIndex& index, int role) const {
     const QString& text = index.column() == Prompt ? r->prompt : r->completion;
     switch (role) {
     case Qt::DisplayRole:
-        return firstLine(text);
+        return cellText(text);
     case FullTextRole:
         return text;
     case SeedRole:
