@@ -1,7 +1,14 @@
 #include "StudioHarness.h"
 
+#include "standin/StandinServer.h"
+
 #include <QAbstractButton>
+#include <QLabel>
+#include <QListWidget>
+#include <QLocale>
+#include <QPushButton>
 #include <QTimer>
+#include <spdlog/spdlog.h>
 
 namespace sds::testing {
 
@@ -142,6 +149,46 @@ void setSpin(QSpinBox* spin, int value) {
     spin->selectAll();
     QTest::keyClicks(spin, QString::number(value));
     QTest::keyClick(spin, Qt::Key_Tab);
+}
+
+QString label(const Studio& studio, const QString& name) {
+    const auto* found = studio.find<QLabel>(name);
+    return found ? found->text() : QStringLiteral("<no label %1>").arg(name);
+}
+
+bool shown(const Studio& studio, const QString& name) {
+    const auto* widget = studio.find<QWidget>(name);
+    return widget && widget->isVisible();
+}
+
+void clickNavigation(Studio& studio, int row) {
+    auto* navigation = studio.find<QListWidget>(QStringLiteral("navigationList"));
+    QVERIFY(navigation);
+    QTest::mouseClick(navigation->viewport(), Qt::LeftButton, Qt::NoModifier,
+                      navigation->visualItemRect(navigation->item(row)).center());
+}
+
+void useStandin(Studio& studio, const standin::StandinServer& server) {
+    clickNavigation(studio, 3);
+    QCOMPARE(studio.window().section(), gui::MainWindow::Section::Settings);
+    typeInto(studio.find<QLineEdit>(QStringLiteral("openAiBaseUrlEdit")),
+             QString::fromStdString(server.baseUrl() + "/v1"));
+    click(studio.find<QPushButton>(QStringLiteral("saveSettingsButton")));
+    QCOMPARE(label(studio, QStringLiteral("settingsStatusLabel")), QStringLiteral("Settings saved."));
+}
+
+int runGuiTests(int argc, char** argv, const std::function<std::unique_ptr<QObject>()>& makeTest) {
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QTemporaryDir startup;
+    isolateEnvironment(startup.path());
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("SyntheticDataStudio"));
+    QApplication::setApplicationName(QStringLiteral("sds-studio"));
+    QLocale::setDefault(QLocale::c());
+    spdlog::set_level(spdlog::level::err);
+    const auto test = makeTest();
+    return QTest::qExec(test.get(), argc, argv);
 }
 
 } // namespace sds::testing

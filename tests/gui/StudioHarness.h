@@ -17,8 +17,13 @@
 #include <QTest>
 #include <QWidget>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
+
+namespace sds::standin {
+class StandinServer;
+}
 
 namespace sds::testing {
 
@@ -90,6 +95,17 @@ private:
     std::unique_ptr<gui::AppContext> m_context;
     std::unique_ptr<gui::MainWindow> m_window;
 };
+
+// Reading and navigating the app by object name.
+QString label(const Studio& studio, const QString& name); // "<no label NAME>" when there is none
+bool shown(const Studio& studio, const QString& name);
+void clickNavigation(Studio& studio, int row); // Home 0, Create Dataset 1, Generations 2, Settings 3
+// Settings: the OpenAI-compatible base URL points at `server`.
+void useStandin(Studio& studio, const standin::StandinServer& server);
+
+// The main() of a GUI test executable: offscreen unless a platform is set, the environment isolated, an
+// application named as the real one, then QTest::qExec on the object `makeTest` creates.
+int runGuiTests(int argc, char** argv, const std::function<std::unique_ptr<QObject>()>& makeTest);
 
 // Real input: a mouse click, or typing after select-all.
 void click(QWidget* widget);

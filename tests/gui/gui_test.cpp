@@ -57,32 +57,6 @@ standin::StandinOptions requiringToken(const std::string& token) {
     return options;
 }
 
-QString label(const Studio& studio, const QString& name) {
-    const auto* found = studio.find<QLabel>(name);
-    return found ? found->text() : QStringLiteral("<no label %1>").arg(name);
-}
-
-bool shown(const Studio& studio, const QString& name) {
-    const auto* widget = studio.find<QWidget>(name);
-    return widget && widget->isVisible();
-}
-
-void clickNavigation(Studio& studio, int row) {
-    auto* navigation = studio.find<QListWidget>(QStringLiteral("navigationList"));
-    QVERIFY(navigation);
-    QTest::mouseClick(navigation->viewport(), Qt::LeftButton, Qt::NoModifier,
-                      navigation->visualItemRect(navigation->item(row)).center());
-}
-
-void useStandin(Studio& studio, const standin::StandinServer& server) {
-    clickNavigation(studio, 3);
-    QCOMPARE(studio.window().section(), Section::Settings);
-    typeInto(studio.find<QLineEdit>(QStringLiteral("openAiBaseUrlEdit")),
-             QString::fromStdString(server.baseUrl() + "/v1"));
-    click(studio.find<QPushButton>(QStringLiteral("saveSettingsButton")));
-    QCOMPARE(label(studio, QStringLiteral("settingsStatusLabel")), QStringLiteral("Settings saved."));
-}
-
 // Home -> Configure (OpenAI-compatible, standin-model) -> Prompt (size) -> Examples -> Summary.
 void walkToSummary(Studio& studio, const QString& name, int size, int concurrency = 0) {
     clickNavigation(studio, 0);
@@ -739,8 +713,6 @@ void TestStudio::embeddedModelMakesADataset() {
 }
 
 int main(int argc, char** argv) {
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
     const QByteArray home = qgetenv("HOME");
     const QByteArray cache = !qEnvironmentVariableIsEmpty("SDS_CACHE_DIR") ? qgetenv("SDS_CACHE_DIR")
                              : !qEnvironmentVariableIsEmpty("XDG_CACHE_HOME")
@@ -749,15 +721,7 @@ int main(int argc, char** argv) {
     if (QFile::exists(QString::fromUtf8(cache + "/local-runtime/current.json")) &&
         qEnvironmentVariableIsEmpty("SDS_TEST_SKIP_LOCAL_MODEL"))
         g_localModelCache = cache;
-    QTemporaryDir startup;
-    isolateEnvironment(startup.path());
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("SyntheticDataStudio"));
-    QApplication::setApplicationName(QStringLiteral("sds-studio"));
-    QLocale::setDefault(QLocale::c());
-    spdlog::set_level(spdlog::level::err);
-    TestStudio test;
-    return QTest::qExec(&test, argc, argv);
+    return runGuiTests(argc, argv, [] { return std::make_unique<TestStudio>(); });
 }
 
 #include "gui_test.moc"

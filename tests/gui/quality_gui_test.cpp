@@ -55,22 +55,6 @@ standin::StandinOptions latencyOf(int milliseconds) {
     return options;
 }
 
-void clickNavigation(Studio& studio, int row) {
-    auto* navigation = studio.find<QListWidget>(QStringLiteral("navigationList"));
-    QVERIFY(navigation);
-    QTest::mouseClick(navigation->viewport(), Qt::LeftButton, Qt::NoModifier,
-                      navigation->visualItemRect(navigation->item(row)).center());
-}
-
-void useStandin(Studio& studio, const standin::StandinServer& server) {
-    clickNavigation(studio, 3);
-    typeInto(studio.find<QLineEdit>(QStringLiteral("openAiBaseUrlEdit")),
-             QString::fromStdString(server.baseUrl() + "/v1"));
-    click(studio.find<QPushButton>(QStringLiteral("saveSettingsButton")));
-    QCOMPARE(studio.find<QLabel>(QStringLiteral("settingsStatusLabel"))->text(),
-             QStringLiteral("Settings saved."));
-}
-
 QString outputStatus(gui::RunOutputView* view) {
     return view->findChild<QLabel*>(QStringLiteral("runStatusLabel"))->text();
 }
@@ -616,17 +600,7 @@ void TestQuality::exportOpenAiWithSplitAndBedrock() {
 }
 
 int main(int argc, char** argv) {
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    QTemporaryDir startup;
-    isolateEnvironment(startup.path());
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("SyntheticDataStudio"));
-    QApplication::setApplicationName(QStringLiteral("sds-studio"));
-    QLocale::setDefault(QLocale::c());
-    spdlog::set_level(spdlog::level::err);
-    TestQuality test;
-    return QTest::qExec(&test, argc, argv);
+    return runGuiTests(argc, argv, [] { return std::make_unique<TestQuality>(); });
 }
 
 #include "quality_gui_test.moc"

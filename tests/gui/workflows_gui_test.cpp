@@ -38,32 +38,6 @@ QString documentPath(const char* name) {
     return QStringLiteral(SDS_TEST_DATA_DIR "/documents/") + QString::fromLatin1(name);
 }
 
-QString label(const Studio& studio, const QString& name) {
-    const auto* found = studio.find<QLabel>(name);
-    return found ? found->text() : QStringLiteral("<no label %1>").arg(name);
-}
-
-bool shown(const Studio& studio, const QString& name) {
-    const auto* widget = studio.find<QWidget>(name);
-    return widget && widget->isVisible();
-}
-
-void clickNavigation(Studio& studio, int row) {
-    auto* navigation = studio.find<QListWidget>(QStringLiteral("navigationList"));
-    QVERIFY(navigation);
-    QTest::mouseClick(navigation->viewport(), Qt::LeftButton, Qt::NoModifier,
-                      navigation->visualItemRect(navigation->item(row)).center());
-}
-
-void useStandin(Studio& studio, const standin::StandinServer& server) {
-    clickNavigation(studio, 3);
-    QCOMPARE(studio.window().section(), Section::Settings);
-    typeInto(studio.find<QLineEdit>(QStringLiteral("openAiBaseUrlEdit")),
-             QString::fromStdString(server.baseUrl() + "/v1"));
-    click(studio.find<QPushButton>(QStringLiteral("saveSettingsButton")));
-    QCOMPARE(label(studio, QStringLiteral("settingsStatusLabel")), QStringLiteral("Settings saved."));
-}
-
 // Home -> Configure with a name and the stand-in's model.
 void startWizard(Studio& studio, const QString& name) {
     clickNavigation(studio, 0);
@@ -555,17 +529,7 @@ void TestWorkflows::suggestSeedsAddsOnlyTheCheckedOnes() {
 }
 
 int main(int argc, char** argv) {
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    QTemporaryDir startup;
-    isolateEnvironment(startup.path());
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("SyntheticDataStudio"));
-    QApplication::setApplicationName(QStringLiteral("sds-studio"));
-    QLocale::setDefault(QLocale::c());
-    spdlog::set_level(spdlog::level::err);
-    TestWorkflows test;
-    return QTest::qExec(&test, argc, argv);
+    return runGuiTests(argc, argv, [] { return std::make_unique<TestWorkflows>(); });
 }
 
 #include "workflows_gui_test.moc"
