@@ -120,4 +120,12 @@ ProcessResult CliProcess::run(std::vector<std::string> arguments,
     return process.wait(timeout);
 }
 
+std::vector<std::string> ProcessResult::errorLines() const {
+    std::vector<std::string> errors;
+    for (const auto& line : errLines())
+        if (line.rfind("sds: error: ", 0) == 0)
+            errors.push_back(line);
+    return errors;
+}
+
 } // namespace sds::testing

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <gtest/gtest.h>
 #include <map>
 #include <optional>
 #include <string>
@@ -14,7 +15,18 @@ struct ProcessResult {
     std::string out;
     std::string err;
     [[nodiscard]] std::vector<std::string> errLines() const;
+    // The stderr lines that start with "sds: error: ".
+    [[nodiscard]] std::vector<std::string> errorLines() const;
 };
+
+// Exit 2 and exactly one "sds: error:" line, which holds every one of `needles`.
+inline void expectBadInput(const ProcessResult& result, const std::vector<std::string>& needles) {
+    EXPECT_EQ(result.exitCode, 2) << result.err;
+    const auto errors = result.errorLines();
+    ASSERT_EQ(errors.size(), 1U) << result.err;
+    for (const auto& needle : needles)
+        EXPECT_NE(errors[0].find(needle), std::string::npos) << "no \"" << needle << "\" in: " << errors[0];
+}
 
 // Runs the `sds` binary with a clean environment: PATH, HOME and LANG, plus `environment`.
 class CliProcess {

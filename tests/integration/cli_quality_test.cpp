@@ -21,23 +21,6 @@ using standin::StandinServer;
 
 constexpr std::size_t kRows = 40;
 
-std::vector<std::string> errorLines(const ProcessResult& result) {
-    std::vector<std::string> errors;
-    for (const auto& line : result.errLines())
-        if (line.rfind("sds: error: ", 0) == 0)
-            errors.push_back(line);
-    return errors;
-}
-
-// Exit 2 and exactly one "sds: error:" line, which holds every one of `needles`.
-void expectBadInput(const ProcessResult& result, const std::vector<std::string>& needles) {
-    EXPECT_EQ(result.exitCode, 2) << result.err;
-    const auto errors = errorLines(result);
-    ASSERT_EQ(errors.size(), 1U) << result.err;
-    for (const auto& needle : needles)
-        EXPECT_NE(errors[0].find(needle), std::string::npos) << "no \"" << needle << "\" in: " << errors[0];
-}
-
 std::string slurp(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
     std::ostringstream content;

@@ -37,23 +37,6 @@ std::vector<std::string> lines(const std::string& text) {
     return result;
 }
 
-std::vector<std::string> errorLines(const ProcessResult& result) {
-    std::vector<std::string> errors;
-    for (const auto& line : result.errLines())
-        if (line.rfind("sds: error: ", 0) == 0)
-            errors.push_back(line);
-    return errors;
-}
-
-// Exit 2 and exactly one "sds: error:" line, which holds every one of `needles`.
-void expectBadInput(const ProcessResult& result, const std::vector<std::string>& needles) {
-    EXPECT_EQ(result.exitCode, 2) << result.err;
-    const auto errors = errorLines(result);
-    ASSERT_EQ(errors.size(), 1U) << result.err;
-    for (const auto& needle : needles)
-        EXPECT_NE(errors[0].find(needle), std::string::npos) << "no \"" << needle << "\" in: " << errors[0];
-}
-
 class CliWorkflowTest : public ::testing::Test {
 protected:
     std::map<std::string, std::string> env() const {
@@ -161,7 +144,7 @@ TEST_F(CliWorkflowTest, ABrokenDocumentIsAWarningWhenAnotherHasText) {
     const auto result =
         sds({"generate", "--input", document("broken_zip.docx"), "--input", pdf, "--size", "6"}, &server);
     ASSERT_EQ(result.exitCode, 0) << result.err;
-    EXPECT_TRUE(errorLines(result).empty()) << result.err;
+    EXPECT_TRUE(result.errorLines().empty()) << result.err;
     bool warned = false;
     for (const auto& line : result.errLines())
         warned = warned ||
@@ -236,7 +219,7 @@ TEST_F(CliWorkflowTest, PreviewPrintsTextOrOneErrorNamingTheFile) {
     const auto mixed = sds({"preview", document("two_pages.pdf"), document("scanned.pdf")});
     EXPECT_EQ(mixed.exitCode, 3) << "some files have text, some do not";
     EXPECT_NE(mixed.out.find("Costs stayed flat."), std::string::npos);
-    EXPECT_EQ(errorLines(mixed).size(), 1U) << mixed.err;
+    EXPECT_EQ(mixed.errorLines().size(), 1U) << mixed.err;
 }
 
 TEST_F(CliWorkflowTest, ADocumentsRunIsJudgedWithOneSummaryLinePerExcerpt) {
