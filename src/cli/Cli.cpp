@@ -97,7 +97,15 @@ int runGeneration(const Project& project, RunHistory& history, engine::RunServic
         if (!evaluateAfter.judgeModel.empty())
             spec.judge.model = evaluateAfter.judgeModel;
         spec.concurrency = job.concurrency;
-        return evaluateRun(project, history, std::get<engine::LoadedRun>(loaded), spec, provider);
+        auto judge = provider;
+        if (spec.judge.model != job.provider.model) {
+            // The embedded provider serves the one model it loaded: another judge model needs its own.
+            auto made = providerFor(spec.judge, project);
+            if (!made.ok())
+                return fail(kBadInput, made.error().message);
+            judge = made.value();
+        }
+        return evaluateRun(project, history, std::get<engine::LoadedRun>(loaded), spec, judge);
     }
     switch (report.outcome.status) {
     case RunStatus::Completed:

@@ -218,6 +218,8 @@ int evaluateRun(const Project& project, RunHistory& history, const engine::Loade
             cancel);
     }
     printer.finish();
+    if (!report.restartedBecause.empty())
+        warn("earlier scores were set aside (" + report.restartedBecause + "); every row was scored again");
     const auto& overall = report.summary.overall;
     std::cout << "Evaluation of run " << run.record.id << ": " << toString(report.outcome.status) << "\n"
               << "  requests: " << report.outcome.progress.requestsDone << ", retries "

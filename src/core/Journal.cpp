@@ -79,8 +79,13 @@ Journal::ReadResult Journal::read(const std::filesystem::path& path,
             !json.contains("solution") || !json["solution"].is_string())
             return false;
         JournalRow row;
-        row.seedIndex = json.value("seed_index", 0);
-        row.seed = json.value("seed", std::string());
+        const auto index = json.find("seed_index");
+        const auto seed = json.find("seed");
+        if ((index != json.end() && !index->is_number_integer()) ||
+            (seed != json.end() && !seed->is_string()))
+            return false;
+        row.seedIndex = index == json.end() ? 0 : index->get<int>();
+        row.seed = seed == json.end() ? std::string() : seed->get<std::string>();
         row.question = json["question"].get<std::string>();
         row.solution = json["solution"].get<std::string>();
         if (const auto input = json.find("input"); input != json.end())
@@ -134,7 +139,10 @@ DatasetWriteResult writeCurationDatasetFromJournal(const std::filesystem::path& 
             if (json.is_discarded() || !json.is_object() || !json.contains("input") ||
                 !json.contains("solution") || !json["solution"].is_string())
                 continue;
-            placements.push_back({json.value("seed_index", std::int64_t{0}), lineOffset});
+            const auto index = json.find("seed_index");
+            if (index == json.end() || !index->is_number_integer())
+                continue;
+            placements.push_back({index->get<std::int64_t>(), lineOffset});
         }
     }
     std::stable_sort(placements.begin(), placements.end(),

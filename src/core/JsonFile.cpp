@@ -1,6 +1,7 @@
 #include "core/JsonFile.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -149,6 +150,26 @@ JsonArrayWriteResult writeJsonArrayAtomically(
         std::filesystem::remove(temporary, ec);
     }
     return result;
+}
+
+std::string contentFingerprint(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return {};
+    std::uint64_t hash = 0xcbf29ce484222325ULL;
+    std::uint64_t bytes = 0;
+    char buffer[1 << 16];
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+        const auto n = static_cast<std::size_t>(in.gcount());
+        for (std::size_t i = 0; i < n; ++i) {
+            hash ^= static_cast<unsigned char>(buffer[i]);
+            hash *= 0x100000001b3ULL;
+        }
+        bytes += n;
+    }
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+    return std::to_string(bytes) + "-" + hex;
 }
 
 } // namespace sds

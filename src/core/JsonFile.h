@@ -46,4 +46,8 @@ struct JsonArrayWriteResult {
     const std::filesystem::path& dataset,
     const std::function<std::string(const std::function<void(const nlohmann::ordered_json&)>&)>& produce);
 
+// "<bytes>-<FNV-1a 64 of the content, hex>": tells whether a file changed since it was last read. Empty
+// when the file cannot be read.
+[[nodiscard]] std::string contentFingerprint(const std::filesystem::path& path);
+
 } // namespace sds

@@ -53,6 +53,8 @@ std::optional<std::string> outputOf(const providers::ChatResponse& response) {
 
 std::optional<std::string> curationInputText(const nlohmann::ordered_json& element,
                                              const std::string& inputKey) {
+    if (element.is_null())
+        return std::nullopt; // nothing to curate, and a null input could not be told from a missing one
     if (element.is_string())
         return element.get<std::string>();
     if (element.is_object()) {

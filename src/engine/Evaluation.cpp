@@ -102,7 +102,30 @@ providers::ChatRequest buildJudgeRequest(const EvaluationSpec& spec, const JobSp
 
 EvaluationFiles evaluationFiles(const std::filesystem::path& runDir, const std::filesystem::path& dataset) {
     return {runDir / "evaluation.jsonl",
-            dataset.parent_path() / (dataset.stem().string() + ".evaluation.json")};
+            dataset.parent_path() / (dataset.stem().string() + ".evaluation.json"),
+            runDir / "evaluation-context.json"};
+}
+
+nlohmann::json evaluationContext(const std::filesystem::path& dataset, const EvaluationSpec& spec) {
+    nlohmann::json rubric = {{"prompt", spec.rubric.prompt},
+                             {"min", spec.rubric.minScore},
+                             {"max", spec.rubric.maxScore},
+                             {"examples", nlohmann::json::array()}};
+    for (const auto& example : spec.rubric.examples)
+        rubric["examples"].push_back(
+            {example.question, example.solution, example.score, example.justification});
+    return {{"dataset", contentFingerprint(dataset)},
+            {"judge", {{"provider", spec.judge.name}, {"model", spec.judge.model}}},
+            {"rubric", std::to_string(std::hash<std::string>{}(rubric.dump()))}};
+}
+
+std::string staleEvaluationReason(const EvaluationFiles& files, const std::filesystem::path& dataset) {
+    const auto saved = readJsonFile(files.context);
+    if (!saved.ok() || !saved.json->is_object() || !(*saved.json)["dataset"].is_string())
+        return "the evaluation's record of which dataset it scored is missing";
+    if ((*saved.json)["dataset"].get<std::string>() != contentFingerprint(dataset))
+        return dataset.filename().string() + " changed since it was evaluated (a resumed run rewrote it)";
+    return {};
 }
 
 namespace {
@@ -206,6 +229,31 @@ EvaluationReport evaluateDataset(const JobSpec& job, const std::filesystem::path
         return report;
     }
 
+    // Earlier results are resumed only when they were scored on this dataset by this judge and rubric.
+    const nlohmann::json context = evaluationContext(dataset, spec);
+    std::error_code ec;
+    if (std::filesystem::exists(files.results, ec)) {
+        const auto saved = readJsonFile(files.context);
+        if (!saved.ok() || *saved.json != context) {
+            const bool sameDataset = saved.ok() && (*saved.json)["dataset"] == context["dataset"];
+            report.restartedBecause = !saved.ok()   ? "earlier results have no record of what they scored"
+                                      : sameDataset ? "the judge, model or rubric changed"
+                                                    : "the dataset changed since the earlier evaluation";
+            std::filesystem::rename(files.results, files.results.string() + ".previous", ec);
+            if (ec) {
+                report.outcome.status = RunStatus::Failed;
+                report.outcome.error =
+                    files.results.string() + ": cannot set the earlier results aside: " + ec.message();
+                return report;
+            }
+        }
+    }
+    if (auto error = writeFileAtomically(files.context, context.dump(2) + "\n"); !error.empty()) {
+        report.outcome.status = RunStatus::Failed;
+        report.outcome.error = error;
+        return report;
+    }
+
     Evaluation evaluation(job, dataset, files, spec, std::move(judge), std::move(options));
     evaluation.rows.resize(rows);
     std::string readError;
@@ -233,7 +281,8 @@ EvaluationReport evaluateDataset(const JobSpec& job, const std::filesystem::path
     if (onProgress)
         onProgress(report.outcome.progress);
 
-    const auto results = readEvaluations(files.results, &readError);
+    auto results = readEvaluations(files.results, &readError);
+    std::erase_if(results, [&](const RowEvaluation& result) { return result.row >= rows; });
     report.summary = summarize(results);
     nlohmann::json rowsJson = nlohmann::json::array();
     for (const auto& result : results)

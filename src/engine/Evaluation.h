@@ -40,12 +40,24 @@ struct EvaluationSpec {
 struct EvaluationFiles {
     std::filesystem::path results;
     std::filesystem::path summary;
+    std::filesystem::path context; // which dataset and which judge and rubric the results belong to
 };
+
+// What the saved results were scored against: the dataset's content and the judge, model and rubric.
+// Results of another context are not reused (a resumed curation run rewrites its dataset in input order,
+// so row numbers move; another judge's scores do not mix with this one's).
+[[nodiscard]] nlohmann::json evaluationContext(const std::filesystem::path& dataset,
+                                               const EvaluationSpec& spec);
+// The reason the results in `files` cannot be used for `dataset` as it is now (it changed since they were
+// scored), or empty when they can.
+[[nodiscard]] std::string staleEvaluationReason(const EvaluationFiles& files,
+                                                const std::filesystem::path& dataset);
 [[nodiscard]] EvaluationFiles evaluationFiles(const std::filesystem::path& runDir,
                                               const std::filesystem::path& dataset);
 
 struct EvaluationReport {
-    RunOutcome outcome; // rows scored count as rows done
+    RunOutcome outcome;           // rows scored count as rows done
+    std::string restartedBecause; // set when earlier results were set aside instead of resumed
     EvaluationSummary summary;
     EvaluationFiles files;
 };

@@ -46,7 +46,8 @@ SeedState makeSeed(std::string label, std::string recorded, std::string groundin
     return seed;
 }
 
-enum class Novelty { New, Duplicate, NearDuplicate };
+// Unused: not looked at, the seed already had new items enough for its quota.
+enum class Novelty { New, Duplicate, NearDuplicate, Unused };
 
 // Each answer that came back short (items repeated or unusable) makes the seed's next requests a
 // little hotter, so a model stuck on the same questions moves on; at most this much above the job's.
@@ -153,7 +154,13 @@ struct GenerationRun::State : WorkSource<Batch> {
         ParsedItems parsed = parseAnswer(response);
         if (static_cast<int>(parsed.items.size()) > batch.count)
             parsed.items.resize(static_cast<std::size_t>(batch.count));
-        const auto verdicts = judgeNovelty(parsed.items);
+        int room = 0;
+        {
+            std::lock_guard lock(pool.mutex());
+            const SeedState& seed = seeds[batch.seedIndex];
+            room = std::max(0, seed.quota - seed.accepted);
+        }
+        const auto verdicts = judgeNovelty(parsed.items, room);
         std::vector<JournalRow> accepted;
         {
             std::lock_guard lock(pool.mutex());
@@ -162,14 +169,20 @@ struct GenerationRun::State : WorkSource<Batch> {
         journalRows(accepted);
     }
 
-    // Each item against every question seen so far, and then added to them. An item the seed turns
-    // away afterwards (its quota filled meanwhile) stays seen: rare, and it only makes a repeat of it a
-    // duplicate.
-    std::vector<Novelty> judgeNovelty(const std::vector<GeneratedItem>& items) {
+    // Items against every question seen so far, each new one then added to them, until `room` new ones
+    // are found: the rest are not looked at, so an item the seed cannot take never blocks a later
+    // question as its near-duplicate. (An item turned away because another batch of the seed filled the
+    // quota meanwhile does stay seen: that is rare.)
+    std::vector<Novelty> judgeNovelty(const std::vector<GeneratedItem>& items, int room) {
         std::vector<Novelty> verdicts;
         verdicts.reserve(items.size());
         std::lock_guard lock(questionsMutex);
+        int found = 0;
         for (const auto& item : items) {
+            if (found >= room) {
+                verdicts.push_back(Novelty::Unused);
+                continue;
+            }
             const auto key = questionKey(item.question);
             if (seenQuestions.contains(key))
                 verdicts.push_back(Novelty::Duplicate);
@@ -177,6 +190,7 @@ struct GenerationRun::State : WorkSource<Batch> {
                 verdicts.push_back(Novelty::NearDuplicate);
             else
                 verdicts.push_back(seenQuestions.insert(key) ? Novelty::New : Novelty::Duplicate);
+            found += verdicts.back() == Novelty::New ? 1 : 0;
         }
         return verdicts;
     }
@@ -194,7 +208,7 @@ struct GenerationRun::State : WorkSource<Batch> {
         std::vector<JournalRow> accepted;
         for (std::size_t i = 0; i < parsed.items.size(); ++i) {
             auto& item = parsed.items[i];
-            if (seed.accepted >= seed.quota)
+            if (seed.accepted >= seed.quota || verdicts[i] == Novelty::Unused)
                 break;
             if (verdicts[i] == Novelty::Duplicate) {
                 ++progress.duplicates;

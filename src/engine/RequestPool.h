@@ -131,7 +131,25 @@ private:
         return !cancel.isCancelled();
     }
 
+    // An exception from a source or a provider stops the run with its message instead of terminating the
+    // process; what was journaled stays.
     void worker(const CancellationToken& cancel, std::uint64_t workerSeed) {
+        int holding = 0; // requests this worker counts in inFlight
+        try {
+            work(cancel, workerSeed, holding);
+        } catch (const std::exception& error) {
+            std::lock_guard lock(m_mutex);
+            fail(std::string("internal error: ") + error.what());
+            m_counters.inFlight -= holding;
+        } catch (...) {
+            std::lock_guard lock(m_mutex);
+            fail("internal error");
+            m_counters.inFlight -= holding;
+        }
+        m_changed.notify_all();
+    }
+
+    void work(const CancellationToken& cancel, std::uint64_t workerSeed, int& holding) {
         ExponentialBackoff backoff(m_policy.backoffBase, m_policy.backoffCap, workerSeed);
         while (true) {
             std::optional<Task> next;
@@ -148,6 +166,7 @@ private:
                 if (!next)
                     return;
                 ++m_counters.inFlight;
+                holding = 1;
             }
             Task& task = *next;
             const providers::ChatRequest request = m_source.request(task);
@@ -198,6 +217,7 @@ private:
             {
                 std::lock_guard lock(m_mutex);
                 --m_counters.inFlight;
+                holding = 0;
             }
             m_changed.notify_all();
         }

@@ -100,7 +100,10 @@ std::variant<std::vector<GroundingChunk>, std::string> loadChunks(const std::fil
     for (const auto& item : *read.json) {
         if (!item.is_object() || !item.contains("text") || !item["text"].is_string())
             return file.string() + ": an excerpt without text";
-        chunks.push_back({item.value("source", std::string()), item["text"].get<std::string>()});
+        const auto source = item.find("source");
+        chunks.push_back(
+            {source != item.end() && source->is_string() ? source->get<std::string>() : std::string(),
+             item["text"].get<std::string>()});
     }
     return chunks;
 }
@@ -129,11 +132,9 @@ std::string prepareInput(PreparedRun& run) {
 
 // What a curation run was started on, so that a resume can tell whether the input changed under it.
 nlohmann::json inputFingerprint(const PreparedRun& run) {
-    std::error_code ec;
-    const auto bytes = std::filesystem::file_size(run.job.inputFiles.front(), ec);
     return {{"path", run.job.inputFiles.front()},
             {"elements", run.inputElements},
-            {"bytes", ec ? std::uintmax_t{0} : bytes}};
+            {"content", contentFingerprint(run.job.inputFiles.front())}};
 }
 
 std::filesystem::path inputFingerprintFile(const std::filesystem::path& runDir) {
@@ -250,13 +251,16 @@ std::variant<PreparedRun, std::string> RunService::prepareResume(const std::stri
     }
     if (run.job.workflow == Workflow::CustomDataCuration) {
         const auto saved = readJsonFile(inputFingerprintFile(run.runDir));
-        const auto now = inputFingerprint(run);
-        if (saved.ok() &&
-            (saved.json->value("elements", std::size_t{0}) != run.inputElements ||
-             saved.json->value("bytes", std::uintmax_t{0}) != now["bytes"].get<std::uintmax_t>()))
+        if (!saved.ok() || !saved.json->is_object() || !(*saved.json)["content"].is_string() ||
+            !(*saved.json)["elements"].is_number_unsigned())
+            return "cannot resume run " + runId + ": " + inputFingerprintFile(run.runDir).string() +
+                   " (what the run was started on) is missing or damaged, so a changed input could not be "
+                   "told";
+        const auto savedElements = (*saved.json)["elements"].get<std::size_t>();
+        if ((*saved.json)["content"] != inputFingerprint(run)["content"])
             return "cannot resume run " + runId + ": " + run.job.inputFiles.front() +
-                   " changed since the run started (" + std::to_string(saved.json->value("elements", 0)) +
-                   " elements then, " + std::to_string(run.inputElements) +
+                   " changed since the run started (" + std::to_string(savedElements) + " elements then, " +
+                   std::to_string(run.inputElements) +
                    " now); the rows already curated would not match it: start a new run";
     }
     auto updated = *record;

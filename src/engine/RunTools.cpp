@@ -94,6 +94,8 @@ RunTools::rowFilter(const LoadedRun& run, const RowSelection& selection) {
         if (results.empty())
             return "run " + run.record.id + " has no evaluation yet: run `sds evaluate " + run.record.id +
                    "` first";
+        if (auto stale = staleEvaluationReason(files, run.dataset); !stale.empty())
+            return "run " + run.record.id + ": " + stale + "; run `sds evaluate " + run.record.id + "` again";
         for (const auto& result : results) {
             if (result.row >= scoreOk.size())
                 scoreOk.resize(result.row + 1, -1);
@@ -141,7 +143,9 @@ FilterReport RunTools::filter(const LoadedRun& run, const RowSelection& selectio
     const auto& keepRow = std::get<std::function<bool(std::size_t)>>(keep);
     if (output.empty())
         output = run.dataset.parent_path() / (run.dataset.stem().string() + "_filtered.json");
-    if (std::filesystem::absolute(output) == std::filesystem::absolute(run.dataset)) {
+    std::error_code ec;
+    if (std::filesystem::weakly_canonical(output, ec) == std::filesystem::weakly_canonical(run.dataset, ec) ||
+        std::filesystem::equivalent(output, run.dataset, ec)) {
         report.error = output.string() + ": the filtered copy cannot replace the dataset itself";
         return report;
     }

@@ -401,6 +401,32 @@ TEST(RequestPool, OneRequestIsRetriedLikeARunsRequests) {
     EXPECT_EQ(denied->calls(), 1) << "not retried";
 }
 
+TEST(RequestPool, AnExceptionInAWorkerFailsTheRunInsteadOfTheProcess) {
+    TempDir dir;
+    Journal journal(dir / "journal.jsonl");
+    ASSERT_EQ(journal.open(), "");
+    auto provider =
+        std::make_shared<ScriptedProvider>([](int call, const ChatRequest&) -> std::optional<ChatResult> {
+            if (call == 2)
+                throw std::runtime_error("provider bug");
+            return std::nullopt;
+        });
+    GenerationRun run(sftJob(20, 2, 2), provider, journal, fastOptions());
+    const auto outcome = run.run(CancellationToken{});
+    EXPECT_EQ(outcome.status, RunStatus::Failed);
+    EXPECT_EQ(outcome.error, "internal error: provider bug");
+    EXPECT_EQ(outcome.progress.inFlight, 0);
+    EXPECT_GE(journalRows(dir / "journal.jsonl").size(), 2U) << "rows that arrived before stay";
+}
+
+TEST(Curation, ANullElementCountsAsLackingTheInputField) {
+    TempDir dir;
+    const auto input = dir.write("input.json", R"([{"instruction": "a"}, null, "b"])");
+    const auto check = checkCurationInput(input, "instruction");
+    EXPECT_EQ(check.elements, 3U);
+    EXPECT_EQ(check.missingField, (std::vector<std::size_t>{1}));
+}
+
 // A judge that gives row N (found as "Question N" in the prompt) the score N % 5 + 1.
 std::shared_ptr<ScriptedProvider> numberJudge() {
     return std::make_shared<ScriptedProvider>(
@@ -430,7 +456,8 @@ TEST(Evaluation, EveryRowIsScoredSummarisedAndAResumeAsksOnlyForTheRest) {
     spec.judge.model = "judge-model";
     const auto files = evaluationFiles(dir.path(), datasetPath);
 
-    // A first pass that already scored rows 0..9.
+    // A first pass of the same judge on the same dataset that already scored rows 0..9.
+    ASSERT_EQ(writeFileAtomically(files.context, evaluationContext(datasetPath, spec).dump()), "");
     for (int i = 0; i < 10; ++i)
         ASSERT_EQ(appendJsonLine(files.results,
                                  toJson(RowEvaluation{static_cast<std::size_t>(i),
@@ -456,6 +483,45 @@ TEST(Evaluation, EveryRowIsScoredSummarisedAndAResumeAsksOnlyForTheRest) {
     EXPECT_EQ((*summary.json)["judge"]["model"], "judge-model");
     for (const auto& request : judge->requests())
         EXPECT_EQ(request.jsonSchema->at("properties").at("score").at("maximum"), 5);
+}
+
+TEST(Evaluation, ResultsOfAnotherJudgeOrAnEarlierDatasetAreSetAsideNotResumed) {
+    TempDir dir;
+    nlohmann::ordered_json dataset = nlohmann::ordered_json::array();
+    for (int i = 0; i < 6; ++i)
+        dataset.push_back(
+            {{"Seeds", "S"}, {"Prompt", "Question " + std::to_string(i) + " about x?"}, {"Completion", "y"}});
+    const auto datasetPath = dir.write("qa.json", dataset.dump(1));
+    JobSpec job;
+    EvaluationSpec spec;
+    spec.judge.name = "openai";
+    spec.judge.model = "judge-a";
+    const auto files = evaluationFiles(dir.path(), datasetPath);
+    auto first = numberJudge();
+    ASSERT_EQ(evaluateDataset(job, datasetPath, files, spec, first, fastOptions(), {}, CancellationToken{})
+                  .outcome.status,
+              RunStatus::Completed);
+    EXPECT_EQ(first->calls(), 6);
+
+    spec.judge.model = "judge-b";
+    auto second = numberJudge();
+    const auto again =
+        evaluateDataset(job, datasetPath, files, spec, second, fastOptions(), {}, CancellationToken{});
+    EXPECT_EQ(second->calls(), 6) << "another judge scores every row again";
+    EXPECT_EQ(again.restartedBecause, "the judge, model or rubric changed");
+    EXPECT_TRUE(std::filesystem::exists(files.results.string() + ".previous"));
+    EXPECT_EQ(staleEvaluationReason(files, datasetPath), "");
+
+    dataset.push_back({{"Seeds", "S"}, {"Prompt", "Question 6 about x?"}, {"Completion", "y"}});
+    dir.write("qa.json", dataset.dump(1));
+    EXPECT_NE(staleEvaluationReason(files, datasetPath).find("changed since it was evaluated"),
+              std::string::npos);
+    auto third = numberJudge();
+    const auto rewritten =
+        evaluateDataset(job, datasetPath, files, spec, third, fastOptions(), {}, CancellationToken{});
+    EXPECT_EQ(third->calls(), 7);
+    EXPECT_EQ(rewritten.restartedBecause, "the dataset changed since the earlier evaluation");
+    EXPECT_EQ(rewritten.summary.overall.count, 7U);
 }
 
 TEST(Evaluation, AnswersOffTheScaleAreNotCounted) {
