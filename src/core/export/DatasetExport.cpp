@@ -57,7 +57,7 @@ bool samePath(const std::filesystem::path& a, const std::filesystem::path& b) {
     return !ec && canonicalA == canonicalB;
 }
 
-// A file written under a temporary name and renamed over its path by commit(); removed if never committed.
+// A file written under a temporary name and renamed over its path by publish(); removed if never published.
 class AtomicOutput {
 public:
     explicit AtomicOutput(std::filesystem::path path)
@@ -81,7 +81,9 @@ public:
         return m_buffer.size() >= kFlushSize ? flush() : std::string();
     }
 
-    std::string commit() {
+    // The temporary file complete on the disk; then publish() renames it over the output. Finishing every
+    // output before publishing any means a failed write never replaces a file of an earlier export.
+    std::string finish() {
         if (auto error = flush(); !error.empty())
             return error;
         if (::fsync(m_fd) != 0 || ::close(m_fd) != 0) {
@@ -89,22 +91,24 @@ public:
             return m_path.string() + ": write failed: " + std::strerror(errno);
         }
         m_fd = -1;
+        return {};
+    }
+
+    std::string publish() {
         if (::rename(m_temporary.c_str(), m_path.c_str()) != 0)
             return m_path.string() + ": cannot replace: " + std::strerror(errno);
         m_committed = true;
         return {};
     }
 
-    // Removes the temporary file, or the renamed file when `evenIfCommitted`.
-    void discard(bool evenIfCommitted = false) {
+    // Removes the temporary file unless it was published.
+    void discard() {
         if (m_fd >= 0) {
             ::close(m_fd);
             m_fd = -1;
         }
         if (!m_committed)
             ::unlink(m_temporary.c_str());
-        else if (evenIfCommitted)
-            ::unlink(m_path.c_str());
     }
 
 private:
@@ -347,7 +351,7 @@ ExportResult exportDataset(const ExportRequest& request) {
     std::vector<std::unique_ptr<AtomicOutput>> outputs;
     const auto fail = [&](std::string error) {
         for (auto& output : outputs)
-            output->discard(true);
+            output->discard();
         result.error = std::move(error);
         return result;
     };
@@ -377,10 +381,12 @@ ExportResult exportDataset(const ExportRequest& request) {
         return fail(reader.error());
     if (next != kept.size())
         return fail(request.dataset.string() + ": the dataset changed while it was being exported");
-    for (auto& output : outputs) {
-        if (auto error = output->commit(); !error.empty())
+    for (auto& output : outputs)
+        if (auto error = output->finish(); !error.empty())
             return fail(error);
-    }
+    for (auto& output : outputs)
+        if (auto error = output->publish(); !error.empty())
+            return fail(error);
     result.files = std::move(files);
     return result;
 }

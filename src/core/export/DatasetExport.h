@@ -52,8 +52,10 @@ struct ExportResult {
 };
 
 // Reads the dataset twice (once to check it and choose the rows, once to write them), holding only row
-// indices. Every file is written to a temporary name and renamed at the end; on an error nothing is left
-// behind. A dataset with no row to export is an error.
+// indices. Every file is written to a temporary name, all of them are completed on the disk, and only then
+// are they renamed over their paths: on an error no temporary file is left and no earlier export is
+// replaced (unless a rename itself fails half-way, which leaves the files renamed so far). A dataset with
+// no row to export is an error.
 [[nodiscard]] ExportResult exportDataset(const ExportRequest& request);
 // A one-line error naming the field, empty when the request can run.
 [[nodiscard]] std::string validate(const ExportRequest& request);
