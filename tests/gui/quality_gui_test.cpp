@@ -411,6 +411,9 @@ void TestQuality::cancelledEvaluationResumes() {
     auto* model = child<QComboBox>(dialog, QStringLiteral("judgeModelCombo"));
     QTRY_VERIFY_WITH_TIMEOUT(model->findData(QStringLiteral("standin-model")) >= 0, kRunTimeoutMs);
     selectData(model, QStringLiteral("standin-model"));
+    // The same instructions as the first time: scores of other instructions would not be resumed.
+    auto* instructions = child<QPlainTextEdit>(dialog, QStringLiteral("judgePromptEdit"));
+    instructions->setPlainText(instructions->toPlainText() + QStringLiteral(" Penalise SELECT * (edited)."));
     click(child<QPushButton>(dialog, QStringLiteral("startEvaluationButton")));
     waitForEvaluation(studio, runId);
     if (QTest::currentTestFailed())
