@@ -9,7 +9,6 @@
 #include "gui/FieldMessage.h"
 #include "gui/Format.h"
 #include "gui/ModelList.h"
-#include "gui/ModelList.h"
 #include "gui/Workspace.h"
 #include "providers/ProviderFactory.h"
 

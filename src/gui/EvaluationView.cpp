@@ -83,10 +83,7 @@ EvaluationView::EvaluationView(AppContext& context, EvaluationController& evalua
     setObjectName(QStringLiteral("evaluationView"));
     m_title = new QLabel(this);
     m_title->setObjectName(QStringLiteral("evaluationTitleLabel"));
-    QFont titleFont = m_title->font();
-    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.4);
-    titleFont.setBold(true);
-    m_title->setFont(titleFont);
+    makeTitle(m_title);
     m_title->setWordWrap(true);
     m_subtitle = new QLabel(this);
     m_subtitle->setObjectName(QStringLiteral("evaluationSubtitleLabel"));

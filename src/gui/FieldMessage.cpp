@@ -48,4 +48,11 @@ std::map<std::string, QString> problemsByField(const std::vector<std::string>& p
     return byField;
 }
 
+void makeTitle(QLabel* label, double scale) {
+    QFont font = label->font();
+    font.setPointSizeF(font.pointSizeF() * scale);
+    font.setBold(true);
+    label->setFont(font);
+}
+
 } // namespace sds::gui

@@ -17,6 +17,9 @@ public:
     void clear();
 };
 
+// A page's heading: the label's font, bold and `scale` times larger.
+void makeTitle(QLabel* label, double scale = 1.4);
+
 // A green or red one-line result (a connection test, a saved file).
 void showOutcome(QLabel* label, bool ok, const QString& message);
 

@@ -91,10 +91,7 @@ QString removeRun(const std::shared_ptr<RunHistory>& history, const RunRecord& r
 GenerationsPage::GenerationsPage(AppContext& context, QWidget* parent) : QWidget(parent), m_context(context) {
     setObjectName(QStringLiteral("generationsPage"));
     auto* title = new QLabel(tr("Generations"), this);
-    QFont titleFont = title->font();
-    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.4);
-    titleFont.setBold(true);
-    title->setFont(titleFont);
+    makeTitle(title);
 
     m_filter = new QLineEdit(this);
     m_filter->setObjectName(QStringLiteral("generationsFilter"));

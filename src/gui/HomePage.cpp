@@ -1,6 +1,7 @@
 #include "gui/HomePage.h"
 
 #include "gui/AppContext.h"
+#include "gui/FieldMessage.h"
 #include "gui/Format.h"
 #include "gui/GenerationsModel.h"
 #include "gui/Workspace.h"
@@ -44,10 +45,7 @@ protected:
 HomePage::HomePage(AppContext& context, QWidget* parent) : QWidget(parent), m_context(context) {
     setObjectName(QStringLiteral("homePage"));
     auto* title = new QLabel(tr("Synthetic Data Studio"), this);
-    QFont titleFont = title->font();
-    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.8);
-    titleFont.setBold(true);
-    title->setFont(titleFont);
+    makeTitle(title, 1.8);
     auto* intro =
         new QLabel(tr("Create synthetic datasets of prompts and completions for fine-tuning language "
                       "models: pick a template, choose a model (the embedded one needs no account), "

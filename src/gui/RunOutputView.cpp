@@ -115,10 +115,7 @@ RunOutputView::RunOutputView(AppContext& context, QWidget* parent) : QWidget(par
     setObjectName(QStringLiteral("runOutputView"));
     m_title = new QLabel(this);
     m_title->setObjectName(QStringLiteral("runTitleLabel"));
-    QFont titleFont = m_title->font();
-    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.4);
-    titleFont.setBold(true);
-    m_title->setFont(titleFont);
+    makeTitle(m_title);
     m_title->setWordWrap(true);
     m_subtitle = new QLabel(this);
     m_subtitle->setObjectName(QStringLiteral("runSubtitleLabel"));

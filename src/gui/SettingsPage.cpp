@@ -64,10 +64,7 @@ QLineEdit* SettingsPage::addLine(const QString& objectName, const QString& place
 SettingsPage::SettingsPage(AppContext& context, QWidget* parent) : QWidget(parent), m_context(context) {
     setObjectName(QStringLiteral("settingsPage"));
     auto* title = new QLabel(tr("Settings"), this);
-    QFont titleFont = title->font();
-    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.4);
-    titleFont.setBold(true);
-    title->setFont(titleFont);
+    makeTitle(title);
 
     const auto testButton = [this](const QString& name) {
         auto* button = new QPushButton(tr("Test connection"), this);

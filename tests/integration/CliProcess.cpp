@@ -1,5 +1,7 @@
 #include "CliProcess.h"
 
+#include "core/Journal.h"
+
 #include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
@@ -126,6 +128,21 @@ std::vector<std::string> ProcessResult::errorLines() const {
         if (line.rfind("sds: error: ", 0) == 0)
             errors.push_back(line);
     return errors;
+}
+
+JournalProgress waitForJournalRows(const std::filesystem::path& runsDir, std::size_t rows,
+                                   std::chrono::seconds timeout) {
+    JournalProgress progress;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline && progress.rows < rows) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(runsDir, ec))
+            progress.journal = entry.path() / "journal.jsonl";
+        if (!progress.journal.empty())
+            progress.rows = Journal::read(progress.journal, [](JournalRow&&) {}).rows;
+    }
+    return progress;
 }
 
 } // namespace sds::testing

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <gtest/gtest.h>
 #include <map>
 #include <optional>
@@ -18,6 +19,15 @@ struct ProcessResult {
     // The stderr lines that start with "sds: error: ".
     [[nodiscard]] std::vector<std::string> errorLines() const;
 };
+
+struct JournalProgress {
+    std::filesystem::path journal; // empty when no run folder appeared
+    std::size_t rows = 0;
+};
+// Waits (polling every 10 ms, up to `timeout`) until the one run under `runsDir` has journaled at least
+// `rows` rows, e.g. to kill a CLI run mid-way; returns where it got to.
+JournalProgress waitForJournalRows(const std::filesystem::path& runsDir, std::size_t rows,
+                                   std::chrono::seconds timeout = std::chrono::seconds(30));
 
 // Exit 2 and exactly one "sds: error:" line, which holds every one of `needles`.
 inline void expectBadInput(const ProcessResult& result, const std::vector<std::string>& needles) {

@@ -439,15 +439,7 @@ TEST_F(CliWorkflowTest, ACurationRunWhoseInputChangedIsNotResumed) {
         arguments.push_back(argument);
     CliProcess first(arguments, env());
     first.start();
-    std::filesystem::path journal;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline &&
-           (journal.empty() || Journal::read(journal, [](JournalRow&&) {}).rows < 10)) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        std::error_code ec;
-        for (const auto& entry : std::filesystem::directory_iterator(m_project / "runs", ec))
-            journal = entry.path() / "journal.jsonl";
-    }
+    const auto journal = waitForJournalRows(m_project / "runs", 10).journal;
     first.signal(SIGKILL);
     first.wait();
     ASSERT_FALSE(journal.empty());
@@ -490,17 +482,7 @@ TEST_F(CliWorkflowTest, KilledCurationResumesWithoutAskingForDoneElementsAgain) 
         arguments.push_back(argument);
     CliProcess first(arguments, env());
     first.start();
-    std::filesystem::path journal;
-    std::size_t rowsBeforeKill = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline && rowsBeforeKill < 40) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        std::error_code ec;
-        for (const auto& entry : std::filesystem::directory_iterator(m_project / "runs", ec))
-            journal = entry.path() / "journal.jsonl";
-        if (!journal.empty())
-            rowsBeforeKill = Journal::read(journal, [](JournalRow&&) {}).rows;
-    }
+    const auto [journal, rowsBeforeKill] = waitForJournalRows(m_project / "runs", 40);
     first.signal(SIGKILL);
     const auto killed = first.wait();
     EXPECT_EQ(killed.exitCode, 128 + SIGKILL);
