@@ -12,7 +12,7 @@ build_dir="${SDS_BUILD_DIR:-$root/build}"
 
 packages=(
   cmake ninja-build g++ pkg-config git
-  qt6-base-dev qt6-charts-dev qtkeychain-qt6-dev libgl-dev
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev qtkeychain-qt6-dev libgl-dev
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libsqlite3-dev
   libgtest-dev libgmock-dev
   libpoppler-cpp-dev libzip-dev libpugixml-dev
