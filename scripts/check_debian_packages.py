@@ -274,6 +274,21 @@ def files_from_traces(traces: list[Path]) -> tuple[set[str], set[str]]:
     return programs, {path for path in opened if os.path.isfile(path)}
 
 
+def files_the_model_setup_uses() -> set[str]:
+    """scripts/setup-local-model.sh makes a venv with Debian's python3: the interpreter, the venv and
+    ensurepip modules, and the wheels ensurepip installs from."""
+    python = "/usr/bin/python3"
+    if not os.path.exists(python):
+        return {python}
+    found = subprocess.run([python, "-c", "import ensurepip, venv; print(ensurepip.__file__); print(venv.__file__)"],
+                           capture_output=True, text=True, check=False)
+    files = {python, os.path.realpath(python), *found.stdout.split()}
+    files.update(glob.glob("/usr/share/python-wheels/*.whl"))
+    if found.returncode != 0:
+        files.add("/usr/lib/python3/dist-packages/ensurepip (missing: python3 -m venv will fail)")
+    return files
+
+
 def is_program_or_library(path: str) -> bool:
     name = os.path.basename(path)
     return ".so" in name or (os.path.isfile(path) and os.access(path, os.X_OK))
@@ -317,6 +332,7 @@ def main() -> int:
     add(headers_from_ninja(build_dir), "the build (a header)")
     add(files_from_cmake_cache(cache), "CMake configure")
     add(files_from_build_ninja(build_dir), "the build (linking, code generators)")
+    add(files_the_model_setup_uses(), "scripts/setup-local-model.sh")
     programs = built_programs(build_dir)
     add(shared_libraries(programs), "the programs built (a shared library)")
     started, opened = files_from_traces(arguments.trace)

@@ -72,16 +72,24 @@ mkdir -p "$fresh/work"
 git -C "$root" rev-parse HEAD >/dev/null
 git clone -q --no-hardlinks "$root" "$fresh/work/sds"
 echo "fresh-machine: cloned $(git -C "$root" rev-parse --short HEAD) (uncommitted changes are not included)"
+# A network that inspects TLS (this machine's, for one) signs with its own authority: hand pip the same
+# bundle this machine trusts. A new user's machine needs nothing of the kind.
+network_env=()
+host_ca_bundle="${PIP_CERT:-${SSL_CERT_FILE:-}}"
+if [[ -n "$host_ca_bundle" && -f "$host_ca_bundle" ]]; then
+  cp "$host_ca_bundle" "$fresh/etc/host-ca-bundle.crt"
+  network_env=(PIP_CERT=/etc/host-ca-bundle.crt)
+fi
 ccache_env=()
 if [[ -n "${SDS_FRESH_CCACHE:-}" ]]; then
   mkdir -p "$fresh/work/ccache"
   mount --bind "$SDS_FRESH_CCACHE" "$fresh/work/ccache"
-  ccache_env=(CCACHE_DIR=/work/ccache CCACHE_BASEDIR=/work)
+  ccache_env=(CCACHE_DIR=/work/ccache CCACHE_BASEDIR=/work CCACHE_NOHASHDIR=true)
 fi
 
 in_fresh() {
   chroot "$fresh" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    LANG=C.UTF-8 TERM=dumb "${ccache_env[@]}" "$@"
+    LANG=C.UTF-8 TERM=dumb "${network_env[@]}" "${ccache_env[@]}" "$@"
 }
 
 step "scripts/demo.sh (the README's first command) on the bare system"
