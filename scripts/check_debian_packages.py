@@ -29,6 +29,10 @@ SYSTEM_ROOTS = ("/usr/", "/lib/", "/lib64/", "/bin/", "/sbin/", "/etc/", "/opt/"
 BUILD_TOOLS = ("CMAKE_CXX_COMPILER", "CMAKE_AR", "CMAKE_RANLIB", "CMAKE_LINKER", "CMAKE_MAKE_PROGRAM",
                "CMAKE_COMMAND", "CMAKE_CXX_COMPILER_AR", "CMAKE_CXX_COMPILER_RANLIB", "PKG_CONFIG_EXECUTABLE",
                "CMAKE_CXX_COMPILER_LAUNCHER")
+# Files a program reads only when some package happens to have put them there, and does fine without:
+# glibc's locale aliases, and the .pth hooks Python's site module runs from dist-packages.
+READ_WHEN_PRESENT = (re.compile(r"^/usr/share/locale/locale\.alias$"),
+                     re.compile(r"^/usr/lib/python3/dist-packages/[^/]+\.pth$"))
 IGNORED_ROOTS = ("/proc/", "/sys/", "/dev/", "/run/", "/tmp/", "/var/tmp/", "/var/cache/", "/var/log/")
 
 
@@ -348,7 +352,7 @@ def main() -> int:
         real = os.path.realpath(path)
         if any(path.startswith(root + "/") or real.startswith(root + "/") for root in own_roots):
             continue
-        if path.startswith(IGNORED_ROOTS):
+        if path.startswith(IGNORED_ROOTS) or any(pattern.match(path) for pattern in READ_WHEN_PRESENT):
             continue
         owner = database.owner(path) or database.owner(real)
         if owner is None:
