@@ -1,4 +1,5 @@
 #include "gui/AppContext.h"
+#include "gui/InstanceServer.h"
 #include "gui/MainWindow.h"
 #include "gui/SecretStore.h"
 
@@ -23,8 +24,15 @@ int main(int argc, char** argv) {
                 .arg(error));
         return 1;
     }
+    const QString serverName =
+        sds::gui::InstanceServer::serverNameFor(context.workspace().project().root());
+    if (sds::gui::InstanceServer::askRunningInstanceToShow(serverName))
+        return 0; // the app already open on this project shows its window instead
     sds::gui::MainWindow window(context);
     QObject::connect(&window, &sds::gui::MainWindow::quitRequested, &app, &QApplication::quit);
+    sds::gui::InstanceServer instanceServer(serverName, window);
+    if (const QString error = instanceServer.listen(); !error.isEmpty())
+        spdlog::warn("gui: launching the app again will open a second window: {}", error.toStdString());
     window.show();
     return QApplication::exec();
 }
