@@ -142,7 +142,8 @@ int runGeneration(const Project& project, RunHistory& history, engine::RunServic
     case RunStatus::Partial:
         std::cerr << "sds: " << report.outcome.error << "; resume with: sds generate --resume "
                   << report.runId
-                  << (report.outcome.failed.empty() ? "" : " (add --retry-failed to ask only for what failed)")
+                  << (report.outcome.failed.empty() ? ""
+                                                    : " (add --retry-failed to ask only for what failed)")
                   << "\n";
         return kPartial;
     default:

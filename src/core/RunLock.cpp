@@ -39,7 +39,8 @@ RunLock::Attempt RunLock::acquire(const std::filesystem::path& runDir) {
     // after this process died.
     const int descriptor = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (descriptor < 0)
-        return {nullptr, false, std::nullopt, path.string() + ": cannot open the run's lock: " + std::strerror(errno)};
+        return {nullptr, false, std::nullopt,
+                path.string() + ": cannot open the run's lock: " + std::strerror(errno)};
     constexpr int kAttempts = 50;
     for (int attempt = 0;; ++attempt) {
         if (::flock(descriptor, LOCK_EX | LOCK_NB) == 0)

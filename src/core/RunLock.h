@@ -21,10 +21,10 @@ public:
     RunLock& operator=(const RunLock&) = delete;
 
     struct Attempt {
-        std::shared_ptr<RunLock> lock;   // set when this process now holds the run
-        bool heldElsewhere = false;      // another process holds it
-        std::optional<long> holderPid;   // that process, when it wrote its pid
-        std::string error;               // one line, when `lock` is not set
+        std::shared_ptr<RunLock> lock; // set when this process now holds the run
+        bool heldElsewhere = false;    // another process holds it
+        std::optional<long> holderPid; // that process, when it wrote its pid
+        std::string error;             // one line, when `lock` is not set
     };
     // Takes the lock of the run in `runDir` (which must exist) for this process. A process that only
     // looks at the lock holds it for a moment: that is waited for.

@@ -264,8 +264,8 @@ RunOutcome CurationRun::run(const CancellationToken& cancel) {
     }
     s.started = Clock::now();
 
-    runReportingProgress(s.pool, cancel, requestsToSend, &s.journal,
-                         s.options.journalSyncInterval, s.progressCallback, [&] { return s.snapshot(); });
+    runReportingProgress(s.pool, cancel, requestsToSend, &s.journal, s.options.journalSyncInterval,
+                         s.progressCallback, [&] { return s.snapshot(); });
 
     outcome.progress = s.snapshot();
     outcome.problems = s.pool.problems();

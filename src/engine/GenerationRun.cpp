@@ -23,7 +23,7 @@ struct SeedState {
     int requestsIssued = 0;
     int requestBudget = 0; // planned requests plus refills
     int requestsSpent = 0; // answered, or failed for good
-    int failedRequests = 0;
+    int failures = 0;      // requests given up after their retries, or refused
     int shortfalls = 0;    // answers that brought fewer usable rows than asked
     int duplicates = 0;
     int nearDuplicates = 0;
@@ -32,7 +32,7 @@ struct SeedState {
     [[nodiscard]] int need() const { return quota - accepted - pendingRows; }
     [[nodiscard]] bool exhausted() const { return requestsIssued >= requestBudget; }
     [[nodiscard]] bool failedThisSession() const {
-        return accepted < quota && requestBudget > 0 && (failedRequests > 0 || requestsSpent >= requestBudget);
+        return accepted < quota && requestBudget > 0 && (failures > 0 || requestsSpent >= requestBudget);
     }
 
     void remember(const std::string& question, std::size_t limit) {
@@ -148,7 +148,7 @@ struct GenerationRun::State : WorkSource<Batch> {
 
     void failed(const Batch& batch) override {
         SeedState& seed = seeds[batch.seedIndex];
-        ++seed.failedRequests;
+        ++seed.failures;
         ++seed.requestsSpent;
     }
 

@@ -226,7 +226,8 @@ std::variant<PreparedRun, std::string> RunService::prepare(const JobSpec& job) {
     return run;
 }
 
-std::variant<PreparedRun, std::string> RunService::prepareResume(const std::string& runId, ResumeScope scope) {
+std::variant<PreparedRun, std::string> RunService::prepareResume(const std::string& runId,
+                                                                 ResumeScope scope) {
     auto record = m_history.find(runId);
     if (!record)
         return "no run with id " + runId + " (see `sds runs`)";
@@ -256,8 +257,7 @@ std::variant<PreparedRun, std::string> RunService::prepareResume(const std::stri
     run.earlierFailures = std::move(std::get<FailedWork>(earlier));
     run.resumeScope = scope;
     if (scope == ResumeScope::FailedOnly && run.earlierFailures.empty())
-        return "nothing failed in run " + runId +
-               " to retry: its missing rows were never asked for; resume it to ask for them";
+        return "nothing failed in run " + runId + " to retry; resume it to ask for every row it misses";
     auto job = loadRunJob(run.runDir);
     if (auto* error = std::get_if<std::string>(&job))
         return "cannot resume run " + runId + ": " + *error;

@@ -24,7 +24,8 @@ bool someoneServes(const QString& serverName) {
 } // namespace
 
 InstanceServer::InstanceServer(QString serverName, MainWindow& window, QObject* parent)
-    : QObject(parent), m_serverName(std::move(serverName)), m_window(window), m_server(new QLocalServer(this)) {
+    : QObject(parent), m_serverName(std::move(serverName)), m_window(window),
+      m_server(new QLocalServer(this)) {
     m_server->setSocketOptions(QLocalServer::UserAccessOption);
     connect(m_server, &QLocalServer::newConnection, this, &InstanceServer::answerNextConnection);
 }

@@ -214,10 +214,11 @@ void MainWindow::showTrayIcon() {
         menu->addAction(tr("Show window"), this, &MainWindow::bringBack);
         menu->addAction(tr("Quit"), this, &MainWindow::quitFromTray);
         m_trayIcon->setContextMenu(menu);
-        connect(m_trayIcon, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason reason) {
-            if (reason == QSystemTrayIcon::Trigger || reason == QSystemTrayIcon::DoubleClick)
-                bringBack();
-        });
+        connect(m_trayIcon, &QSystemTrayIcon::activated, this,
+                [this](QSystemTrayIcon::ActivationReason reason) {
+                    if (reason == QSystemTrayIcon::Trigger || reason == QSystemTrayIcon::DoubleClick)
+                        bringBack();
+                });
     }
     m_trayIcon->setToolTip(trayToolTip(m_context.runs().activeCount()));
     m_trayIcon->show();

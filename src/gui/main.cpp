@@ -24,8 +24,7 @@ int main(int argc, char** argv) {
                 .arg(error));
         return 1;
     }
-    const QString serverName =
-        sds::gui::InstanceServer::serverNameFor(context.workspace().project().root());
+    const QString serverName = sds::gui::InstanceServer::serverNameFor(context.workspace().project().root());
     if (sds::gui::InstanceServer::askRunningInstanceToShow(serverName))
         return 0; // the app already open on this project shows its window instead
     sds::gui::MainWindow window(context);

@@ -29,9 +29,13 @@ namespace {
 constexpr int kRunTimeoutMs = 60000;
 
 QStringList openAiGenerate(const standin::StandinServer& server, const QStringList& more) {
-    QStringList arguments = {QStringLiteral("generate"), QStringLiteral("--provider"), QStringLiteral("openai"),
-                             QStringLiteral("--endpoint"), QString::fromStdString(server.baseUrl() + "/v1"),
-                             QStringLiteral("--model"), QStringLiteral("standin-model")};
+    QStringList arguments = {QStringLiteral("generate"),
+                             QStringLiteral("--provider"),
+                             QStringLiteral("openai"),
+                             QStringLiteral("--endpoint"),
+                             QString::fromStdString(server.baseUrl() + "/v1"),
+                             QStringLiteral("--model"),
+                             QStringLiteral("standin-model")};
     return arguments + more;
 }
 
@@ -108,10 +112,11 @@ void TestRecovery::killedCliRunIsInterruptedAndResumesFromGenerations() {
     useStandin(studio, server);
 
     QProcess cli;
-    startCli(cli, openAiGenerate(server, {QStringLiteral("--seed"), QStringLiteral("One"), QStringLiteral("--seed"),
-                                          QStringLiteral("Two"), QStringLiteral("--size"), QStringLiteral("120"),
-                                          QStringLiteral("--concurrency"), QStringLiteral("2"),
-                                          QStringLiteral("--name"), QStringLiteral("Killed CLI run")}));
+    startCli(cli, openAiGenerate(server,
+                                 {QStringLiteral("--seed"), QStringLiteral("One"), QStringLiteral("--seed"),
+                                  QStringLiteral("Two"), QStringLiteral("--size"), QStringLiteral("120"),
+                                  QStringLiteral("--concurrency"), QStringLiteral("2"),
+                                  QStringLiteral("--name"), QStringLiteral("Killed CLI run")}));
     const auto runsDir = std::filesystem::path(studio.context().workspace().project().runsDir());
     QTRY_VERIFY_WITH_TIMEOUT(journaledRows(runsDir) >= 10, kRunTimeoutMs);
     clickNavigation(studio, 2);
@@ -128,11 +133,12 @@ void TestRecovery::killedCliRunIsInterruptedAndResumesFromGenerations() {
     const std::size_t rowsBeforeKill = journaledRows(runsDir);
     QVERIFY(rowsBeforeKill < 120);
     QTRY_COMPARE_WITH_TIMEOUT(statusOf(studio, runId), QStringLiteral("Interrupted"), 10000);
-    const QString toolTip = studio.context()
-                                .generations()
-                                .index(studio.context().generations().rowOf(runId), gui::GenerationsModel::Status)
-                                .data(Qt::ToolTipRole)
-                                .toString();
+    const QString toolTip =
+        studio.context()
+            .generations()
+            .index(studio.context().generations().rowOf(runId), gui::GenerationsModel::Status)
+            .data(Qt::ToolTipRole)
+            .toString();
     QVERIFY2(toolTip.contains(QStringLiteral("Resume")), qPrintable(toolTip));
     QVERIFY(studio.window().generations()->selectRun(runId));
     QTRY_VERIFY(resume->isEnabled());

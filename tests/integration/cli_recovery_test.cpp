@@ -23,10 +23,13 @@ protected:
                 {"SDS_CACHE_DIR", (m_project / "cache").string()},
                 {"OPENAI_API_KEY", "unused"}};
     }
-    ProcessResult sds(std::vector<std::string> arguments) const { return CliProcess::run(std::move(arguments), env()); }
+    ProcessResult sds(std::vector<std::string> arguments) const {
+        return CliProcess::run(std::move(arguments), env());
+    }
     static std::vector<std::string> openAi(const StandinServer& server, std::vector<std::string> arguments) {
-        std::vector<std::string> all = {"generate", "--provider", "openai", "--endpoint", server.baseUrl() + "/v1",
-                                        "--model", "standin-model"};
+        std::vector<std::string> all = {
+            "generate", "--provider",   "openai", "--endpoint", server.baseUrl() + "/v1",
+            "--model",  "standin-model"};
         all.insert(all.end(), arguments.begin(), arguments.end());
         return all;
     }
@@ -73,8 +76,8 @@ TEST_F(CliRecoveryTest, AKilledRunIsInterruptedAndAHeldOneIsNotResumedElsewhere)
 
     EXPECT_EQ(listedStatus(runId), "running") << "its process holds it";
     const auto refused = sds({"generate", "--resume", runId});
-    expectBadInput(refused, {runId, "still running in another process",
-                             "(pid " + std::to_string(first.pid()) + ")"});
+    expectBadInput(refused,
+                   {runId, "still running in another process", "(pid " + std::to_string(first.pid()) + ")"});
     EXPECT_EQ(listedStatus(runId), "running") << "the refused resume changed nothing";
 
     first.signal(SIGKILL);
@@ -126,8 +129,9 @@ TEST_F(CliRecoveryTest, RetryFailedAsksOnlyForTheSeedsThatFailed) {
     server.resetStats();
     const auto retried = sds({"generate", "--resume", runId, "--retry-failed"});
     ASSERT_EQ(retried.exitCode, 0) << retried.err;
-    EXPECT_NE(retried.err.find("Retrying only what failed in run " + runId + ": 2 seeds: \"Beta\", \"Delta\""),
-              std::string::npos)
+    EXPECT_NE(
+        retried.err.find("Retrying only what failed in run " + runId + ": 2 seeds: \"Beta\", \"Delta\""),
+        std::string::npos)
         << retried.err;
     const auto asked = server.stats().chatRequestsBySubject;
     EXPECT_EQ(asked, (std::map<std::string, std::uint64_t>{{"Beta", 2}, {"Delta", 2}}))
@@ -151,8 +155,8 @@ TEST_F(CliRecoveryTest, RetryFailedSendsOnlyTheCurationElementsThatFailed) {
     for (int i = 0; i < 6; ++i)
         elements.push_back({{"Prompt", "task " + std::to_string(i)}});
     const auto input = m_project.write("input.json", elements.dump());
-    const auto first = sds(openAi(server, {"--workflow", "curation", "--input", input.string(), "--prompt",
-                                           "Answer it."}));
+    const auto first =
+        sds(openAi(server, {"--workflow", "curation", "--input", input.string(), "--prompt", "Answer it."}));
     ASSERT_EQ(first.exitCode, 3) << first.err;
     const std::string runId = onlyRunId();
 

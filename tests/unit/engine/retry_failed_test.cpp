@@ -59,27 +59,27 @@ public:
         : m_failing(std::move(failing)), m_curation(curation) {}
 
     std::shared_ptr<ScriptedProvider> provider() {
-        return std::make_shared<ScriptedProvider>(
-            [this](int call, const ChatRequest& request) -> std::optional<ChatResult> {
-                const std::string subject =
-                    m_curation ? curationInputOf(request) : ScriptedProvider::requestedTopic(request);
-                {
-                    std::lock_guard lock(m_mutex);
-                    ++m_requests[subject];
-                }
-                if (const auto failure = m_failing.find(subject); failure != m_failing.end()) {
-                    if (failure->second == Failure::ServerError)
-                        return ChatResult(ProviderError{ErrorKind::ServerError, "HTTP 500", 500, std::nullopt});
-                    ChatResponse empty;
-                    return ChatResult(empty);
-                }
-                if (!m_curation)
-                    return std::nullopt; // the scripted model's own answer
-                ChatResponse response;
-                response.text = nlohmann::json{{"output", "OUT(" + subject + ") " + std::to_string(call)}}.dump();
-                response.structured = nlohmann::json::parse(response.text);
-                return ChatResult(response);
-            });
+        return std::make_shared<ScriptedProvider>([this](int call, const ChatRequest& request)
+                                                      -> std::optional<ChatResult> {
+            const std::string subject =
+                m_curation ? curationInputOf(request) : ScriptedProvider::requestedTopic(request);
+            {
+                std::lock_guard lock(m_mutex);
+                ++m_requests[subject];
+            }
+            if (const auto failure = m_failing.find(subject); failure != m_failing.end()) {
+                if (failure->second == Failure::ServerError)
+                    return ChatResult(ProviderError{ErrorKind::ServerError, "HTTP 500", 500, std::nullopt});
+                ChatResponse empty;
+                return ChatResult(empty);
+            }
+            if (!m_curation)
+                return std::nullopt; // the scripted model's own answer
+            ChatResponse response;
+            response.text = nlohmann::json{{"output", "OUT(" + subject + ") " + std::to_string(call)}}.dump();
+            response.structured = nlohmann::json::parse(response.text);
+            return ChatResult(response);
+        });
     }
     std::map<std::string, int> requests() const {
         std::lock_guard lock(m_mutex);
