@@ -79,6 +79,24 @@ QString onlyRunId(Studio& studio) {
     return generations.index(0, 0).data(gui::GenerationsModel::RunIdRole).toString();
 }
 
+// The app, with its OpenAI-compatible provider pointed at a stand-in service started with `options`.
+struct StudioWithStandin {
+    explicit StudioWithStandin(standin::StandinOptions options)
+        : studio(dir.path()), server(std::move(options)) {
+        server.start();
+        useStandin(studio, server);
+    }
+    QTemporaryDir dir;
+    Studio studio;
+    standin::StandinServer server;
+};
+
+standin::StandinOptions answeringAfter(std::chrono::milliseconds latency) {
+    standin::StandinOptions options;
+    options.latency = latency;
+    return options;
+}
+
 QString outputStatus(gui::RunOutputView* view) {
     return view->findChild<QLabel*>(QStringLiteral("runStatusLabel"))->text();
 }
@@ -103,13 +121,9 @@ private slots:
 };
 
 void TestRecovery::killedCliRunIsInterruptedAndResumesFromGenerations() {
-    QTemporaryDir dir;
-    Studio studio(dir.path());
-    standin::StandinOptions slow;
-    slow.latency = std::chrono::milliseconds(60);
-    standin::StandinServer server(slow);
-    server.start();
-    useStandin(studio, server);
+    StudioWithStandin app(answeringAfter(std::chrono::milliseconds(60)));
+    auto& studio = app.studio;
+    auto& server = app.server;
 
     QProcess cli;
     startCli(cli, openAiGenerate(server,
@@ -160,13 +174,11 @@ void TestRecovery::killedCliRunIsInterruptedAndResumesFromGenerations() {
 }
 
 void TestRecovery::retryFailedOnlyAsksOnlyForTheFailedSeeds() {
-    QTemporaryDir dir;
-    Studio studio(dir.path());
-    standin::StandinOptions options;
-    options.emptyAnswerSubjects = {"Beta"};
-    standin::StandinServer server(options);
-    server.start();
-    useStandin(studio, server);
+    standin::StandinOptions betaGetsEmptyAnswers;
+    betaGetsEmptyAnswers.emptyAnswerSubjects = {"Beta"};
+    StudioWithStandin app(betaGetsEmptyAnswers);
+    auto& studio = app.studio;
+    auto& server = app.server;
     QCOMPARE(cliExitCode(openAiGenerate(server, {QStringLiteral("--seed"), QStringLiteral("Alpha"),
                                                  QStringLiteral("--seed"), QStringLiteral("Beta"),
                                                  QStringLiteral("--seed"), QStringLiteral("Gamma"),
@@ -201,13 +213,8 @@ void TestRecovery::retryFailedOnlyAsksOnlyForTheFailedSeeds() {
 }
 
 void TestRecovery::secondLaunchBringsTheHiddenWindowBack() {
-    QTemporaryDir dir;
-    Studio studio(dir.path());
-    standin::StandinOptions slow;
-    slow.latency = std::chrono::milliseconds(100);
-    standin::StandinServer server(slow);
-    server.start();
-    useStandin(studio, server);
+    StudioWithStandin app(answeringAfter(std::chrono::milliseconds(100)));
+    auto& studio = app.studio;
 
     const QString serverName =
         gui::InstanceServer::serverNameFor(studio.context().workspace().project().root());

@@ -6,6 +6,7 @@
 #include "testsupport/ScriptedProvider.h"
 #include "testsupport/TempDir.h"
 
+#include <atomic>
 #include <gtest/gtest.h>
 #include <map>
 #include <mutex>
@@ -53,6 +54,7 @@ enum class Failure { ServerError, EmptyAnswer };
 
 // Answers like a model, except for the subjects (seed topics or curation inputs) in `failing`: a 500 for
 // each of their requests (given up after the retries) or an empty answer. Counts requests per subject.
+// Each instance writes questions of its own, so a later session's never repeat an earlier one's.
 class FlakyModel {
 public:
     FlakyModel(std::map<std::string, Failure> failing, bool curation)
@@ -74,7 +76,7 @@ public:
                 return ChatResult(empty);
             }
             if (!m_curation)
-                return std::nullopt; // the scripted model's own answer
+                return ChatResult(ScriptedProvider::answer(request, m_firstCase + call));
             ChatResponse response;
             response.text = nlohmann::json{{"output", "OUT(" + subject + ") " + std::to_string(call)}}.dump();
             response.structured = nlohmann::json::parse(response.text);
@@ -89,6 +91,8 @@ public:
 private:
     std::map<std::string, Failure> m_failing;
     bool m_curation;
+    int m_firstCase = 1000 * ++s_instances;
+    static inline std::atomic<int> s_instances{0};
     mutable std::mutex m_mutex;
     std::map<std::string, int> m_requests;
 };
