@@ -23,9 +23,8 @@ bool someoneServes(const QString& serverName) {
 
 } // namespace
 
-InstanceServer::InstanceServer(QString serverName, MainWindow& window, QObject* parent)
-    : QObject(parent), m_serverName(std::move(serverName)), m_window(window),
-      m_server(new QLocalServer(this)) {
+InstanceServer::InstanceServer(MainWindow& window, QObject* parent)
+    : QObject(parent), m_window(window), m_server(new QLocalServer(this)) {
     m_server->setSocketOptions(QLocalServer::UserAccessOption);
     connect(m_server, &QLocalServer::newConnection, this, &InstanceServer::answerNextConnection);
 }
@@ -42,15 +41,18 @@ QString InstanceServer::serverNameFor(const std::filesystem::path& projectRoot) 
     return QStringLiteral("sds-studio-%1-%2").arg(::getuid()).arg(QString::fromLatin1(digest));
 }
 
-QString InstanceServer::listen() {
-    if (m_server->listen(m_serverName))
+QString InstanceServer::listen(const QString& serverName) {
+    if (m_server->isListening() && m_server->serverName() == serverName)
+        return {};
+    m_server->close();
+    if (m_server->listen(serverName))
         return {};
     if (m_server->serverError() != QAbstractSocket::AddressInUseError)
         return m_server->errorString();
-    if (someoneServes(m_serverName))
-        return tr("another Synthetic Data Studio answers on %1").arg(m_serverName);
-    QLocalServer::removeServer(m_serverName); // left by an app that crashed
-    return m_server->listen(m_serverName) ? QString() : m_server->errorString();
+    if (someoneServes(serverName))
+        return tr("another Synthetic Data Studio answers on %1").arg(serverName);
+    QLocalServer::removeServer(serverName); // left by an app that crashed
+    return m_server->listen(serverName) ? QString() : m_server->errorString();
 }
 
 void InstanceServer::answerNextConnection() {

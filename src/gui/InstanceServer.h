@@ -16,11 +16,11 @@ class MainWindow;
 class InstanceServer : public QObject {
     Q_OBJECT
 public:
-    InstanceServer(QString serverName, MainWindow& window, QObject* parent = nullptr);
+    explicit InstanceServer(MainWindow& window, QObject* parent = nullptr);
 
-    // Starts answering later launches, replacing a socket left by an app that crashed; an error, empty on
-    // success.
-    [[nodiscard]] QString listen();
+    // Answers later launches on `serverName` (instead of the name it answered on before), replacing a
+    // socket left by an app that crashed; an error, empty on success.
+    [[nodiscard]] QString listen(const QString& serverName);
 
     // The socket name for the app on `projectRoot`.
     [[nodiscard]] static QString serverNameFor(const std::filesystem::path& projectRoot);
@@ -34,7 +34,6 @@ public:
 private:
     void answerNextConnection();
 
-    QString m_serverName;
     MainWindow& m_window;
     QLocalServer* m_server;
 };

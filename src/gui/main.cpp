@@ -2,6 +2,7 @@
 #include "gui/InstanceServer.h"
 #include "gui/MainWindow.h"
 #include "gui/SecretStore.h"
+#include "gui/Workspace.h"
 
 #include <QApplication>
 #include <QMessageBox>
@@ -29,9 +30,15 @@ int main(int argc, char** argv) {
         return 0; // the app already open on this project shows its window instead
     sds::gui::MainWindow window(context);
     QObject::connect(&window, &sds::gui::MainWindow::quitRequested, &app, &QApplication::quit);
-    sds::gui::InstanceServer instanceServer(serverName, window);
-    if (const QString error = instanceServer.listen(); !error.isEmpty())
-        spdlog::warn("gui: launching the app again will open a second window: {}", error.toStdString());
+    sds::gui::InstanceServer instanceServer(window);
+    const auto answerLaterLaunches = [&] {
+        const QString name = sds::gui::InstanceServer::serverNameFor(context.workspace().project().root());
+        if (const QString error = instanceServer.listen(name); !error.isEmpty())
+            spdlog::warn("gui: launching the app again will open a second window: {}", error.toStdString());
+    };
+    answerLaterLaunches();
+    QObject::connect(&context.workspace(), &sds::gui::Workspace::projectChanged, &instanceServer,
+                     answerLaterLaunches);
     window.show();
     return QApplication::exec();
 }

@@ -221,8 +221,11 @@ void TestRecovery::secondLaunchBringsTheHiddenWindowBack() {
     QCOMPARE(gui::InstanceServer::serverNameFor(studio.context().workspace().project().root() / "."),
              serverName);
     QVERIFY(!gui::InstanceServer::askRunningInstanceToShow(serverName, 500));
-    gui::InstanceServer instance(serverName, studio.window());
-    QCOMPARE(instance.listen(), QString());
+    gui::InstanceServer instance(studio.window());
+    QCOMPARE(instance.listen(serverName), QString());
+    gui::InstanceServer rival(studio.window());
+    const QString refused = rival.listen(serverName);
+    QVERIFY2(refused.contains(QStringLiteral("another Synthetic Data Studio")), qPrintable(refused));
 
     JobSpec job;
     job.displayName = "Background run";
