@@ -45,10 +45,7 @@ QString InstanceServer::listen(const QString& serverName) {
     if (m_server->isListening() && m_server->serverName() == serverName)
         return {};
     m_server->close();
-    if (m_server->listen(serverName))
-        return {};
-    if (m_server->serverError() != QAbstractSocket::AddressInUseError)
-        return m_server->errorString();
+    // Listening with access options replaces a socket file of that name, even one a live app answers on.
     if (someoneServes(serverName))
         return tr("another Synthetic Data Studio answers on %1").arg(serverName);
     QLocalServer::removeServer(serverName); // left by an app that crashed

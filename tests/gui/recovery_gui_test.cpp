@@ -18,7 +18,8 @@
 #include <QSignalSpy>
 #include <QToolButton>
 #include <filesystem>
-#include <thread>
+#include <map>
+#include <set>
 
 using namespace sds;
 using namespace sds::testing;
@@ -237,8 +238,12 @@ void TestRecovery::secondLaunchBringsTheHiddenWindowBack() {
     job.concurrency = 1;
     job.provider.name = "openai";
     job.provider.model = "standin-model";
-    studio.context().runs().start(job);
-    QTRY_VERIFY_WITH_TIMEOUT(studio.context().runs().activeCount() == 1, kRunTimeoutMs);
+    job.provider.endpoint = app.server.baseUrl() + "/v1";
+    const auto ticket = studio.context().runs().start(job);
+    const auto* run = studio.context().runs().state(ticket);
+    QTRY_VERIFY2_WITH_TIMEOUT(run->progress.rowsDone > 0 || run->finished, qPrintable(run->error),
+                              kRunTimeoutMs);
+    QVERIFY2(!run->finished, qPrintable(run->error));
     QSignalSpy quit(&studio.window(), &gui::MainWindow::quitRequested);
     studio.dialogs().closeAnswer = gui::Dialogs::CloseAnswer::KeepRunning;
     studio.window().close();
