@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
+#include <mutex>
+#include <set>
 #include <string>
 #include <sys/file.h>
 #include <thread>
@@ -26,14 +28,57 @@ bool heldByAnother(int error) {
     return error == EWOULDBLOCK || error == EAGAIN;
 }
 
+// The runs this process holds. They are never probed through the file: where flock is emulated with
+// POSIX record locks (NFS), the process's own lock would not conflict with a probe, and closing the probe
+// would drop it.
+class HeldHere {
+public:
+    static HeldHere& instance() {
+        static HeldHere held;
+        return held;
+    }
+    static std::string key(const std::filesystem::path& runDir) {
+        return std::filesystem::absolute(runDir).lexically_normal().string();
+    }
+    bool add(const std::string& key) {
+        std::lock_guard lock(m_mutex);
+        return m_keys.insert(key).second;
+    }
+    void remove(const std::string& key) {
+        std::lock_guard lock(m_mutex);
+        m_keys.erase(key);
+    }
+    bool contains(const std::string& key) {
+        std::lock_guard lock(m_mutex);
+        return m_keys.count(key) > 0;
+    }
+
+private:
+    std::mutex m_mutex;
+    std::set<std::string> m_keys;
+};
+
 } // namespace
 
 RunLock::~RunLock() {
     if (m_descriptor >= 0)
         ::close(m_descriptor);
+    HeldHere::instance().remove(m_key);
 }
 
 RunLock::Attempt RunLock::acquire(const std::filesystem::path& runDir) {
+    const auto key = HeldHere::key(runDir);
+    if (!HeldHere::instance().add(key))
+        return {nullptr, true, static_cast<long>(::getpid()), "still running in this process"};
+    auto attempt = lockFile(runDir);
+    if (attempt.lock)
+        attempt.lock->m_key = key;
+    else
+        HeldHere::instance().remove(key);
+    return attempt;
+}
+
+RunLock::Attempt RunLock::lockFile(const std::filesystem::path& runDir) {
     const auto path = file(runDir);
     // O_CLOEXEC: a child process (the embedded model's server) must not inherit the lock and keep it
     // after this process died.
@@ -52,7 +97,7 @@ RunLock::Attempt RunLock::acquire(const std::filesystem::path& runDir) {
             const auto pid = readPid(descriptor);
             ::close(descriptor);
             if (heldByAnother(error))
-                return {nullptr, true, pid, "another process is running it"};
+                return {nullptr, true, pid, "still running in another process"};
             return {nullptr, false, std::nullopt, path.string() + ": cannot lock: " + std::strerror(error)};
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -68,12 +113,13 @@ RunLock::Attempt RunLock::acquire(const std::filesystem::path& runDir) {
 }
 
 RunLock::Holder RunLock::probe(const std::filesystem::path& runDir) {
+    if (HeldHere::instance().contains(HeldHere::key(runDir)))
+        return {true, static_cast<long>(::getpid())};
     const int descriptor = ::open(file(runDir).c_str(), O_RDONLY | O_CLOEXEC);
     if (descriptor < 0)
         return {};
     Holder holder;
-    // A shared lock conflicts with the runner's exclusive one, even within this process (flock locks
-    // belong to the open file, not the process), and not with other probes.
+    // A shared lock conflicts with the runner's exclusive one, and not with other probes.
     int result = 0;
     do
         result = ::flock(descriptor, LOCK_SH | LOCK_NB);

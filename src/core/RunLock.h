@@ -24,7 +24,7 @@ public:
         std::shared_ptr<RunLock> lock; // set when this process now holds the run
         bool heldElsewhere = false;    // another process holds it
         std::optional<long> holderPid; // that process, when it wrote its pid
-        std::string error;             // one line, when `lock` is not set
+        std::string error;             // one line, when `lock` is not set: "still running in …" when held
     };
     // Takes the lock of the run in `runDir` (which must exist) for this process. A process that only
     // looks at the lock holds it for a moment: that is waited for.
@@ -43,7 +43,10 @@ public:
 
 private:
     explicit RunLock(int descriptor) : m_descriptor(descriptor) {}
+    [[nodiscard]] static Attempt lockFile(const std::filesystem::path& runDir);
+
     int m_descriptor = -1;
+    std::string m_key; // the run folder, in the runs this process holds
 };
 
 // The record's status as it is now: "running" in the history but held by no process is Interrupted.

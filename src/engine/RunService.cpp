@@ -240,7 +240,7 @@ std::variant<PreparedRun, std::string> RunService::prepareResume(const std::stri
     if (!locked.lock) {
         if (!locked.heldElsewhere)
             return "cannot resume run " + runId + ": " + locked.error;
-        return "run " + runId + " is still running in another process" +
+        return "run " + runId + " is " + locked.error +
                (locked.holderPid ? " (pid " + std::to_string(*locked.holderPid) + ")" : std::string()) +
                "; wait for it to end or stop that process, then resume it";
     }
