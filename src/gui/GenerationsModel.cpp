@@ -36,13 +36,9 @@ QString statusToolTip(const RunRecord& record, std::size_t failedParts) {
         lines << QObject::tr("Its process ended before the run did (killed or crashed): Resume finishes it");
     if (!record.error.empty())
         lines << qs(record.error);
-    if (failedParts > 0) {
-        const bool curation = record.workflow == toString(Workflow::CustomDataCuration);
-        const auto count = static_cast<std::int64_t>(failedParts);
+    if (failedParts > 0)
         lines << QObject::tr("%1 failed: Retry failed only asks for them again")
-                     .arg(curation ? counted(count, QObject::tr("element"), QObject::tr("elements"))
-                                   : counted(count, QObject::tr("seed"), QObject::tr("seeds")));
-    }
+                     .arg(GenerationsModel::countFailedParts(record, failedParts));
     return lines.join(QLatin1Char('\n'));
 }
 
@@ -221,6 +217,13 @@ const RunRecord* GenerationsModel::find(const QString& runId) const {
 std::size_t GenerationsModel::failedParts(const QString& runId) const {
     const auto found = m_failedParts.find(ss(runId));
     return found == m_failedParts.end() ? 0 : found->second;
+}
+
+QString GenerationsModel::countFailedParts(const RunRecord& record, std::size_t parts) {
+    const auto count = static_cast<std::int64_t>(parts);
+    if (record.workflow == toString(Workflow::CustomDataCuration))
+        return counted(count, tr("element"), tr("elements"));
+    return counted(count, tr("seed"), tr("seeds"));
 }
 
 GenerationsModel::Listing GenerationsModel::list(RunHistory& history) {

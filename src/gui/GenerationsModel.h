@@ -53,6 +53,8 @@ public:
     [[nodiscard]] int rowOf(const QString& runId) const;
     // Seeds and elements of the run that failed and were not made good since (what Retry failed only asks).
     [[nodiscard]] std::size_t failedParts(const QString& runId) const;
+    // "2 seeds", "3 elements": the run's failed parts in the words of its workflow.
+    [[nodiscard]] static QString countFailedParts(const RunRecord& record, std::size_t parts);
 
     // Asks the history again; `reloaded()` once the table shows it.
     void reload();

@@ -321,7 +321,9 @@ void GenerationsPage::retryFailedSelected() {
     const RunRecord* record = selectedRecord();
     if (!record)
         return;
-    showMessage(true, tr("Retrying what failed in \"%1\".").arg(qs(record->displayName)));
+    const std::size_t failed = m_context.generations().failedParts(qs(record->id));
+    showMessage(true, tr("Asking again for the %1 that failed in \"%2\", and nothing else.")
+                          .arg(GenerationsModel::countFailedParts(*record, failed), qs(record->displayName)));
     emit runStarted(m_context.runs().retryFailed(qs(record->id)));
 }
 

@@ -183,7 +183,8 @@ void TestRecovery::retryFailedOnlyAsksOnlyForTheFailedSeeds() {
     QCOMPARE(cliExitCode(openAiGenerate(server, {QStringLiteral("--seed"), QStringLiteral("Alpha"),
                                                  QStringLiteral("--seed"), QStringLiteral("Beta"),
                                                  QStringLiteral("--seed"), QStringLiteral("Gamma"),
-                                                 QStringLiteral("--size"), QStringLiteral("12")})),
+                                                 QStringLiteral("--size"), QStringLiteral("12"),
+                                                 QStringLiteral("--name"), QStringLiteral("Retried")})),
              3);
 
     clickNavigation(studio, 2);
@@ -198,6 +199,8 @@ void TestRecovery::retryFailedOnlyAsksOnlyForTheFailedSeeds() {
     server.setOptions({});
     server.resetStats();
     click(retry);
+    QCOMPARE(label(studio, QStringLiteral("generationsMessage")),
+             QStringLiteral("Asking again for the 1 seed that failed in \"Retried\", and nothing else."));
     QCOMPARE(studio.window().section(), Section::Run);
     auto* runView = studio.window().runView();
     QTRY_VERIFY_WITH_TIMEOUT(outputStatus(runView).startsWith(QStringLiteral("Completed")), kRunTimeoutMs);
