@@ -122,14 +122,16 @@ private slots:
 };
 
 void TestRecovery::killedCliRunIsInterruptedAndResumesFromGenerations() {
-    StudioWithStandin app(answeringAfter(std::chrono::milliseconds(60)));
+    // One row per request, two at a time: about 10 s for the whole run, which is killed long before.
+    StudioWithStandin app(answeringAfter(std::chrono::milliseconds(100)));
     auto& studio = app.studio;
     auto& server = app.server;
 
     QProcess cli;
     startCli(cli, openAiGenerate(server,
                                  {QStringLiteral("--seed"), QStringLiteral("One"), QStringLiteral("--seed"),
-                                  QStringLiteral("Two"), QStringLiteral("--size"), QStringLiteral("120"),
+                                  QStringLiteral("Two"), QStringLiteral("--size"), QStringLiteral("200"),
+                                  QStringLiteral("--rows-per-request"), QStringLiteral("1"),
                                   QStringLiteral("--concurrency"), QStringLiteral("2"),
                                   QStringLiteral("--name"), QStringLiteral("Killed CLI run")}));
     const auto runsDir = std::filesystem::path(studio.context().workspace().project().runsDir());
@@ -146,7 +148,7 @@ void TestRecovery::killedCliRunIsInterruptedAndResumesFromGenerations() {
     cli.kill(); // SIGKILL: no chance to record anything
     QVERIFY(cli.waitForFinished());
     const std::size_t rowsBeforeKill = journaledRows(runsDir);
-    QVERIFY(rowsBeforeKill < 120);
+    QVERIFY(rowsBeforeKill < 200);
     QTRY_COMPARE_WITH_TIMEOUT(statusOf(studio, runId), QStringLiteral("Interrupted"), 10000);
     const QString toolTip =
         studio.context()
@@ -167,11 +169,11 @@ void TestRecovery::killedCliRunIsInterruptedAndResumesFromGenerations() {
     QTRY_VERIFY_WITH_TIMEOUT(outputStatus(runView).startsWith(QStringLiteral("Completed")), kRunTimeoutMs);
     QTRY_COMPARE(statusOf(studio, runId), QStringLiteral("Completed"));
     const auto rows = datasetOf(studio, runId);
-    QCOMPARE(rows.size(), std::size_t{120});
+    QCOMPARE(rows.size(), std::size_t{200});
     std::set<std::string> questions;
     for (const auto& row : rows)
         questions.insert(row["Prompt"].get<std::string>());
-    QCOMPARE(questions.size(), std::size_t{120});
+    QCOMPARE(questions.size(), std::size_t{200});
 }
 
 void TestRecovery::retryFailedOnlyAsksOnlyForTheFailedSeeds() {

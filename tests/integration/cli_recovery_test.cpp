@@ -63,7 +63,7 @@ protected:
 
 TEST_F(CliRecoveryTest, AKilledRunIsInterruptedAndAHeldOneIsNotResumedElsewhere) {
     StandinOptions slow;
-    slow.latency = std::chrono::milliseconds(60);
+    slow.latency = std::chrono::milliseconds(150); // about 11 s for the whole run: it is killed long before
     StandinServer server(slow);
     server.start();
     CliProcess first(openAi(server, {"--seed", "One", "--seed", "Two", "--seed", "Three", "--size", "300",
@@ -94,6 +94,7 @@ TEST_F(CliRecoveryTest, AKilledRunIsInterruptedAndAHeldOneIsNotResumedElsewhere)
     const auto nothingFailed = sds({"generate", "--resume", runId, "--retry-failed"});
     expectBadInput(nothingFailed, {"nothing failed in run " + runId, "resume it"});
 
+    server.setOptions({});
     server.resetStats();
     const auto resumed = sds({"generate", "--resume", runId});
     ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
