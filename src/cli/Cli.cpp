@@ -5,6 +5,7 @@
 #include "cli/JobBuilder.h"
 #include "core/Project.h"
 #include "core/RunHistory.h"
+#include "core/RunLock.h"
 #include "engine/JobSetup.h"
 #include "engine/RunService.h"
 #include "engine/RunTools.h"
@@ -25,6 +26,29 @@ struct EvaluateAfter {
     std::string judgeModel; // empty: the generation's model
 };
 
+// "2 seeds: "Joins", "Window functions"" or "3 elements: #4, #17, #90".
+std::string describeFailedWork(const engine::PreparedRun& run) {
+    constexpr std::size_t kShown = 10;
+    const auto& failed = run.earlierFailures;
+    std::string text;
+    if (!failed.seeds.empty()) {
+        const bool excerpts = !run.chunks.empty();
+        text = countOf(failed.seeds.size(), excerpts ? "excerpt" : "seed") + ":";
+        for (std::size_t i = 0; i < std::min(failed.seeds.size(), kShown); ++i) {
+            const std::size_t index = failed.seeds[i];
+            const std::string label = excerpts ? (index < run.chunks.size() ? run.chunks[index].source : "")
+                                               : (index < run.job.seeds.size() ? run.job.seeds[index] : "");
+            text += (i == 0 ? " \"" : ", \"") + oneLine(label, 40) + "\"";
+        }
+    } else {
+        text = countOf(failed.elements.size(), "element") + ":";
+        for (std::size_t i = 0; i < std::min(failed.elements.size(), kShown); ++i)
+            text += (i == 0 ? " #" : ", #") + std::to_string(failed.elements[i] + 1);
+    }
+    const std::size_t total = failed.seeds.size() + failed.elements.size();
+    return total > kShown ? text + ", …" : text;
+}
+
 int runGeneration(const Project& project, RunHistory& history, engine::RunService& service,
                   const engine::PreparedRun& prepared, const std::shared_ptr<providers::Provider>& provider,
                   const EvaluateAfter& evaluateAfter) {
@@ -41,6 +65,8 @@ int runGeneration(const Project& project, RunHistory& history, engine::RunServic
                  " excerpts of " + std::to_string(job.inputFiles.size()) + " documents";
     else
         source = std::to_string(job.size) + " rows from " + std::to_string(job.seeds.size()) + " seeds";
+    if (run.resumeScope == engine::ResumeScope::FailedOnly)
+        std::cerr << "Retrying only what failed in run " << run.id << ": " << describeFailedWork(run) << "\n";
     std::cerr << (run.resumed ? "Resuming run " : "Run ") << run.id << ": " << source << " with "
               << job.provider.name << " / "
               << (job.provider.model.empty() ? "default model" : job.provider.model) << ", up to "
@@ -115,7 +141,10 @@ int runGeneration(const Project& project, RunHistory& history, engine::RunServic
         return kCancelled;
     case RunStatus::Partial:
         std::cerr << "sds: " << report.outcome.error << "; resume with: sds generate --resume "
-                  << report.runId << "\n";
+                  << report.runId
+                  << (report.outcome.failed.empty() ? ""
+                                                    : " (add --retry-failed to ask only for what failed)")
+                  << "\n";
         return kPartial;
     default:
         return fail(kRunFailed, report.outcome.error);
@@ -221,7 +250,13 @@ int run(int argc, char** argv) {
                                 "(default Completion)");
     generateCommand->add_option("--output-value", flags.outputKeyCompletion,
                                 "Row key of the answer (default Completion)");
-    generateCommand->add_option("--resume", resumeId, "Finish the run with this id");
+    auto* resumeOption = generateCommand->add_option("--resume", resumeId, "Finish the run with this id");
+    bool retryFailed = false;
+    generateCommand
+        ->add_flag("--retry-failed", retryFailed,
+                   "With --resume: ask again only for what failed (seeds short of their rows after failed "
+                   "requests, curation elements whose request failed), nothing never asked")
+        ->needs(resumeOption);
     EvaluateAfter evaluateAfter;
     generateCommand->add_flag("--evaluate", evaluateAfter.wanted,
                               "Score the rows with the same provider as judge when the run completes");
@@ -301,9 +336,10 @@ int run(int argc, char** argv) {
         if (int code = openHistory(project, history); code != kOk)
             return code;
         if (showCommand->parsed()) {
-            const auto record = history.find(showId);
+            auto record = history.find(showId);
             if (!record)
                 return fail(kBadInput, "no run with id " + showId + " (see `sds runs`)");
+            record->status = observedStatus(*record);
             auto json = recordToJson(*record);
             auto& exports = json["exports"] = nlohmann::json::array();
             for (const auto& e : history.exports(showId))
@@ -315,7 +351,8 @@ int run(int argc, char** argv) {
             std::cout << json.dump(2) << "\n";
             return kOk;
         }
-        const auto records = history.list();
+        auto records = history.list();
+        observeInterruptedRuns(records);
         if (runsJson) {
             nlohmann::json list = nlohmann::json::array();
             for (const auto& r : records)
@@ -345,7 +382,8 @@ int run(int argc, char** argv) {
         return code;
     engine::RunService service(project, history);
     if (!resumeId.empty()) {
-        auto prepared = service.prepareResume(resumeId);
+        auto prepared = service.prepareResume(resumeId, retryFailed ? engine::ResumeScope::FailedOnly
+                                                                    : engine::ResumeScope::Everything);
         if (auto* error = std::get_if<std::string>(&prepared))
             return fail(kBadInput, *error);
         auto& run = std::get<engine::PreparedRun>(prepared);

@@ -88,13 +88,15 @@ std::string toString(RunStatus status) {
         return "failed";
     case RunStatus::Cancelled:
         return "cancelled";
+    case RunStatus::Interrupted:
+        return "interrupted";
     }
     return "failed";
 }
 
 std::optional<RunStatus> runStatusFromString(const std::string& text) {
     for (auto status : {RunStatus::Running, RunStatus::Completed, RunStatus::Partial, RunStatus::Failed,
-                        RunStatus::Cancelled})
+                        RunStatus::Cancelled, RunStatus::Interrupted})
         if (toString(status) == text)
             return status;
     return std::nullopt;

@@ -11,7 +11,9 @@ struct sqlite3;
 
 namespace sds {
 
-enum class RunStatus { Running, Completed, Partial, Failed, Cancelled };
+// Interrupted is never stored: it is how a run recorded as Running looks when no process runs it any more
+// (see core/RunLock.h).
+enum class RunStatus { Running, Completed, Partial, Failed, Cancelled, Interrupted };
 [[nodiscard]] std::string toString(RunStatus status);
 [[nodiscard]] std::optional<RunStatus> runStatusFromString(const std::string& text);
 

@@ -118,9 +118,13 @@ struct CurationRun::State : WorkSource<Element> {
     RequestPool<Element> pool;
     std::function<void(const Progress&)> progressCallback;
     std::function<void(const JournalRow&)> rowCallback;
+    FailedWork earlierFailures;
+    ResumeScope resumeScope = ResumeScope::Everything;
 
     // Guarded by pool.mutex().
-    ElementStream elements; // elements already in the journal are marked done
+    ElementStream elements;    // elements already in the journal (or out of scope) are marked done
+    std::vector<bool> curated; // by element index: in the journal
+    std::vector<std::size_t> failedElements;
     Progress progress;
     int rowsThisSession = 0;
     Clock::time_point started;
@@ -146,6 +150,8 @@ struct CurationRun::State : WorkSource<Element> {
 
     void abandon(const Element&) override {}
 
+    void failed(const Element& element) override { failedElements.push_back(element.index); }
+
     providers::ChatRequest request(const Element& element) override {
         return buildCurationRequest(job, element.text, options.structuredOutput);
     }
@@ -159,6 +165,7 @@ struct CurationRun::State : WorkSource<Element> {
         if (!output) {
             std::lock_guard lock(pool.mutex());
             ++progress.invalidItems;
+            failedElements.push_back(element.index);
             pool.noteProblem("empty answer for element " + std::to_string(element.index + 1));
             return;
         }
@@ -172,9 +179,34 @@ struct CurationRun::State : WorkSource<Element> {
             std::lock_guard lock(pool.mutex());
             ++progress.rowsDone;
             ++rowsThisSession;
+            curated[element.index] = true;
         }
         if (rowCallback)
             rowCallback(row);
+    }
+
+    // Only the elements that failed before and still have no output are sent; the others count as done.
+    // Returns how many will be sent.
+    int narrowToEarlierFailures() {
+        int toSend = 0;
+        for (std::size_t index = 0; index < curated.size(); ++index) {
+            if (!earlierFailures.hasElement(index))
+                elements.markDone(index);
+            else if (!curated[index])
+                ++toSend;
+        }
+        return toSend;
+    }
+
+    // Elements that failed now, and those that failed before and still have no output.
+    [[nodiscard]] std::vector<std::size_t> stillFailed() const {
+        std::vector<std::size_t> failed = failedElements;
+        for (const std::size_t index : earlierFailures.elements)
+            if (index < curated.size() && !curated[index])
+                failed.push_back(index);
+        std::sort(failed.begin(), failed.end());
+        failed.erase(std::unique(failed.begin(), failed.end()), failed.end());
+        return failed;
     }
 
     Progress snapshot() { return withCounters(progress, pool.counters(), started, rowsThisSession); }
@@ -195,6 +227,11 @@ void CurationRun::onRow(std::function<void(const JournalRow&)> callback) {
     m_state->rowCallback = std::move(callback);
 }
 
+void CurationRun::resumeFrom(FailedWork earlier, ResumeScope scope) {
+    m_state->earlierFailures = std::move(earlier);
+    m_state->resumeScope = scope;
+}
+
 RunOutcome CurationRun::run(const CancellationToken& cancel) {
     State& s = *m_state;
     RunOutcome outcome;
@@ -209,11 +246,17 @@ RunOutcome CurationRun::run(const CancellationToken& cancel) {
     s.progress.requestsPlanned = static_cast<int>(check.usable());
     s.progress.skippedInputs = static_cast<int>(check.missingField.size());
     s.elements.resize(check.elements);
+    s.curated.assign(check.elements, false);
     Journal::read(s.journal.path(), [&](JournalRow&& row) {
-        if (row.seedIndex >= 0 && s.elements.markDone(static_cast<std::size_t>(row.seedIndex)))
+        if (row.seedIndex >= 0 && s.elements.markDone(static_cast<std::size_t>(row.seedIndex))) {
+            s.curated[static_cast<std::size_t>(row.seedIndex)] = true;
             ++s.progress.rowsDone;
+        }
     });
     s.progress.rowsResumed = s.progress.rowsDone;
+    int requestsToSend = s.progress.requestsPlanned - s.progress.rowsDone;
+    if (s.resumeScope == ResumeScope::FailedOnly)
+        requestsToSend = s.narrowToEarlierFailures();
     if (auto error = s.elements.open(); !error.empty()) {
         outcome.status = RunStatus::Failed;
         outcome.error = error;
@@ -221,11 +264,12 @@ RunOutcome CurationRun::run(const CancellationToken& cancel) {
     }
     s.started = Clock::now();
 
-    runReportingProgress(s.pool, cancel, s.progress.requestsPlanned - s.progress.rowsDone, &s.journal,
-                         s.options.journalSyncInterval, s.progressCallback, [&] { return s.snapshot(); });
+    runReportingProgress(s.pool, cancel, requestsToSend, &s.journal, s.options.journalSyncInterval,
+                         s.progressCallback, [&] { return s.snapshot(); });
 
     outcome.progress = s.snapshot();
     outcome.problems = s.pool.problems();
+    outcome.failed.elements = s.stillFailed();
     settle(outcome, s.pool.fatalError(), cancel);
     if (s.progressCallback)
         s.progressCallback(outcome.progress);

@@ -47,6 +47,9 @@ public:
 
     void onProgress(std::function<void(const Progress&)> callback);
     void onRow(std::function<void(const JournalRow&)> callback);
+    // A resumed run: elements that failed in earlier sessions stay failed until they get an output; with
+    // ResumeScope::FailedOnly, only they are sent.
+    void resumeFrom(FailedWork earlier, ResumeScope scope);
     RunOutcome run(const CancellationToken& cancel);
 
 private:

@@ -22,6 +22,8 @@ struct SeedState {
     int pendingRows = 0; // rows asked for by requests in flight
     int requestsIssued = 0;
     int requestBudget = 0; // planned requests plus refills
+    int requestsSpent = 0; // answered, or failed for good
+    int failures = 0;      // requests given up after their retries, or refused
     int shortfalls = 0;    // answers that brought fewer usable rows than asked
     int duplicates = 0;
     int nearDuplicates = 0;
@@ -29,6 +31,9 @@ struct SeedState {
 
     [[nodiscard]] int need() const { return quota - accepted - pendingRows; }
     [[nodiscard]] bool exhausted() const { return requestsIssued >= requestBudget; }
+    [[nodiscard]] bool failedThisSession() const {
+        return accepted < quota && requestBudget > 0 && (failures > 0 || requestsSpent >= requestBudget);
+    }
 
     void remember(const std::string& question, std::size_t limit) {
         recentQuestions.push_back(question);
@@ -84,6 +89,8 @@ struct GenerationRun::State : WorkSource<Batch> {
     std::function<void(const Progress&)> progressCallback;
     std::function<void(const JournalRow&)> rowCallback;
     std::vector<GroundingChunk> chunks;
+    FailedWork earlierFailures;
+    ResumeScope resumeScope = ResumeScope::Everything;
 
     // Guarded by questionsMutex rather than the pool's lock: the near-duplicate search is the slowest
     // step of accepting a row, and other workers take and finish batches meanwhile.
@@ -138,6 +145,12 @@ struct GenerationRun::State : WorkSource<Batch> {
     }
 
     void abandon(const Batch& batch) override { seeds[batch.seedIndex].pendingRows -= batch.count; }
+
+    void failed(const Batch& batch) override {
+        SeedState& seed = seeds[batch.seedIndex];
+        ++seed.failures;
+        ++seed.requestsSpent;
+    }
 
     providers::ChatRequest request(const Batch& batch) override {
         auto request = buildChatRequest(job, batch.input, options);
@@ -200,6 +213,7 @@ struct GenerationRun::State : WorkSource<Batch> {
                                         const std::vector<Novelty>& verdicts) {
         SeedState& seed = seeds[batch.seedIndex];
         seed.pendingRows -= batch.count;
+        ++seed.requestsSpent;
         progress.invalidItems += parsed.invalidItems;
         if (!parsed.error.empty()) {
             ++progress.invalidItems;
@@ -257,7 +271,10 @@ struct GenerationRun::State : WorkSource<Batch> {
                 seeds.push_back(makeSeed(chunks[i].source, chunks[i].text, chunks[i].text, quotas[i]));
         }
         int plannedRequests = 0;
-        for (auto& seed : seeds) {
+        for (std::size_t i = 0; i < seeds.size(); ++i) {
+            SeedState& seed = seeds[i];
+            if (resumeScope == ResumeScope::FailedOnly && !earlierFailures.hasSeed(i))
+                continue; // no request budget: the seed is left as it is
             const int planned = (seed.quota + job.rowsPerRequest - 1) / job.rowsPerRequest;
             plannedRequests += planned;
             seed.requestBudget =
@@ -285,6 +302,18 @@ struct GenerationRun::State : WorkSource<Batch> {
         // A row that copies a few-shot example teaches nothing new: treat it as a duplicate.
         for (const auto& example : job.examples)
             seenQuestions.insert(questionKey(example.question));
+    }
+
+    // Seeds that failed now, and those that failed before and are still short.
+    [[nodiscard]] std::vector<std::size_t> failedSeeds() const {
+        std::vector<std::size_t> failed;
+        for (std::size_t i = 0; i < seeds.size(); ++i) {
+            const SeedState& seed = seeds[i];
+            const bool stillShort = seed.accepted < seed.quota;
+            if (seed.failedThisSession() || (stillShort && earlierFailures.hasSeed(i)))
+                failed.push_back(i);
+        }
+        return failed;
     }
 
     Progress snapshot() { return withCounters(progress, pool.counters(), started, rowsThisSession); }
@@ -321,6 +350,11 @@ void GenerationRun::groundIn(std::vector<GroundingChunk> chunks) {
     m_state->chunks = std::move(chunks);
 }
 
+void GenerationRun::resumeFrom(FailedWork earlier, ResumeScope scope) {
+    m_state->earlierFailures = std::move(earlier);
+    m_state->resumeScope = scope;
+}
+
 RunOutcome GenerationRun::run(const CancellationToken& cancel) {
     State& s = *m_state;
     s.plan();
@@ -336,6 +370,7 @@ RunOutcome GenerationRun::run(const CancellationToken& cancel) {
     for (const auto& seed : s.seeds)
         outcome.seeds.push_back(
             {seed.label, seed.quota, seed.accepted, seed.duplicates, seed.nearDuplicates});
+    outcome.failed.seeds = s.failedSeeds();
     settle(outcome, s.pool.fatalError(), cancel);
     if (s.progressCallback)
         s.progressCallback(outcome.progress);

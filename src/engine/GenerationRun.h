@@ -5,6 +5,7 @@
 #include "core/Journal.h"
 #include "core/PromptBuilder.h"
 #include "core/RunHistory.h"
+#include "engine/FailedWork.h"
 #include "engine/RequestPool.h"
 #include "providers/Provider.h"
 
@@ -69,6 +70,7 @@ struct RunOutcome {
     std::string error;                 // why it stopped early, one line; empty when completed
     std::vector<std::string> problems; // distinct request failures seen, first few
     std::vector<SeedReport> seeds;     // generation only
+    FailedWork failed;                 // this session's failures and the earlier ones still not made good
 };
 
 // A document excerpt that stands in for a seed: questions are asked about it and answered from it.
@@ -130,6 +132,9 @@ public:
     // Questions come from these excerpts instead of the job's seeds; the size is spread over them and
     // each row records its excerpt.
     void groundIn(std::vector<GroundingChunk> chunks);
+    // A resumed run: seeds that failed in earlier sessions stay failed until they get their rows; with
+    // ResumeScope::FailedOnly, only they are asked, for exactly the rows they miss.
+    void resumeFrom(FailedWork earlier, ResumeScope scope);
 
     // Blocks until the dataset is complete, the run fails, or `cancel` fires (then returns within
     // about a second, keeping every accepted row).

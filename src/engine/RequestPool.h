@@ -48,6 +48,8 @@ public:
     [[nodiscard]] virtual bool finished() const = 0;
     // locked: the task will get no answer (cancelled, failed for good, or given up after retries).
     virtual void abandon(const Task& task) = 0;
+    // locked, before abandon: the task's request failed for good (refused, or given up after retries).
+    virtual void failed(const Task& /*task*/) {}
     [[nodiscard]] virtual providers::ChatRequest request(const Task& task) = 0;
     virtual void complete(Task& task, providers::ChatResponse&& response) = 0;
     // For log lines about a task: "seed \"Joins\"", "element 17".
@@ -189,6 +191,7 @@ private:
                     break;
                 }
                 if (!error.retryable()) {
+                    m_source.failed(task);
                     m_source.abandon(task);
                     ++m_counters.failedRequests;
                     fail(error.message);
@@ -198,6 +201,7 @@ private:
                     m_limiter.onRateLimited();
                 noteProblem(error.message);
                 if (attempt + 1 >= m_policy.maxAttemptsPerRequest) {
+                    m_source.failed(task);
                     m_source.abandon(task);
                     ++m_counters.failedRequests;
                     ++m_counters.requestsDone;

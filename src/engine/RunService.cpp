@@ -192,6 +192,10 @@ std::variant<PreparedRun, std::string> RunService::prepare(const JobSpec& job) {
     std::filesystem::create_directories(run.runDir, ec);
     if (ec)
         return "cannot create the run folder " + run.runDir.string() + ": " + ec.message();
+    auto locked = RunLock::acquire(run.runDir);
+    if (!locked.lock)
+        return locked.error;
+    run.lock = std::move(locked.lock);
     nlohmann::json saved = toJson(run.job);
     saved["output"] = run.datasetPath.string();
     if (auto error = writeFileAtomically(run.runDir / "job.json", saved.dump(2) + "\n"); !error.empty())
@@ -222,8 +226,9 @@ std::variant<PreparedRun, std::string> RunService::prepare(const JobSpec& job) {
     return run;
 }
 
-std::variant<PreparedRun, std::string> RunService::prepareResume(const std::string& runId) {
-    const auto record = m_history.find(runId);
+std::variant<PreparedRun, std::string> RunService::prepareResume(const std::string& runId,
+                                                                 ResumeScope scope) {
+    auto record = m_history.find(runId);
     if (!record)
         return "no run with id " + runId + " (see `sds runs`)";
     if (record->status == RunStatus::Completed)
@@ -231,6 +236,28 @@ std::variant<PreparedRun, std::string> RunService::prepareResume(const std::stri
     PreparedRun run;
     run.id = runId;
     run.runDir = record->runDir.empty() ? m_project.runDir(runId) : std::filesystem::path(record->runDir);
+    auto locked = RunLock::acquire(run.runDir);
+    if (!locked.lock) {
+        if (!locked.heldElsewhere)
+            return "cannot resume run " + runId + ": " + locked.error;
+        return "run " + runId + " is " + locked.error +
+               (locked.holderPid ? " (pid " + std::to_string(*locked.holderPid) + ")" : std::string()) +
+               "; wait for it to end or stop that process, then resume it";
+    }
+    run.lock = std::move(locked.lock);
+    // Read again under the lock: the process that held it may have finished the run meanwhile.
+    record = m_history.find(runId);
+    if (!record)
+        return "no run with id " + runId + " (see `sds runs`)";
+    if (record->status == RunStatus::Completed)
+        return "run " + runId + " is already complete: " + record->outputPath;
+    auto earlier = loadFailedWork(run.runDir);
+    if (auto* error = std::get_if<std::string>(&earlier))
+        return "cannot resume run " + runId + ": " + *error;
+    run.earlierFailures = std::move(std::get<FailedWork>(earlier));
+    run.resumeScope = scope;
+    if (scope == ResumeScope::FailedOnly && run.earlierFailures.empty())
+        return "nothing failed in run " + runId + " to retry; resume it to ask for every row it misses";
     auto job = loadRunJob(run.runDir);
     if (auto* error = std::get_if<std::string>(&job))
         return "cannot resume run " + runId + ": " + *error;
@@ -312,12 +339,14 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
     if (curation) {
         CurationRun curationRun(run.job, run.job.inputFiles.front(), std::move(provider), journal, options);
         curationRun.onProgress(onProgress);
+        curationRun.resumeFrom(run.earlierFailures, run.resumeScope);
         if (callbacks.row)
             curationRun.onRow(callbacks.row);
         report.outcome = curationRun.run(cancel);
     } else {
         GenerationRun generation(run.job, std::move(provider), journal, options);
         generation.onProgress(onProgress);
+        generation.resumeFrom(run.earlierFailures, run.resumeScope);
         if (callbacks.row)
             generation.onRow(callbacks.row);
         if (!run.chunks.empty())
@@ -325,6 +354,8 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
         report.outcome = generation.run(cancel);
     }
     journal.close();
+    if (auto error = saveFailedWork(run.runDir, report.outcome.failed); !error.empty())
+        spdlog::warn("{}", error);
 
     if (report.outcome.progress.rowsDone > 0) {
         const auto written =

@@ -3,6 +3,8 @@
 #include "core/Job.h"
 #include "core/Project.h"
 #include "core/RunHistory.h"
+#include "core/RunLock.h"
+#include "engine/FailedWork.h"
 #include "engine/GenerationRun.h"
 #include "engine/Validation.h"
 
@@ -24,6 +26,10 @@ struct PreparedRun {
     std::filesystem::path metadataPath;
     std::int64_t createdAtMs = 0;
     bool resumed = false;
+    ResumeScope resumeScope = ResumeScope::Everything;
+    FailedWork earlierFailures; // a resumed run: what failed in its earlier sessions
+    // Held from before the history says "running" until the run is dropped: others see it is running.
+    std::shared_ptr<RunLock> lock;
     providers::TokenUsage tokensBefore; // spent by earlier sessions of a resumed run
     std::vector<GroundingChunk> chunks; // documents workflow: the excerpts, saved in the run folder
     std::size_t inputElements = 0;      // curation: elements in the input file
@@ -55,8 +61,10 @@ public:
     // A new run of `job`; a one-line error when the folder or history entry cannot be made, or when the
     // job's input cannot be used (no document has text, the curation file is malformed).
     [[nodiscard]] std::variant<PreparedRun, std::string> prepare(const JobSpec& job);
-    // The run `runId` again, from its saved job and journal; an error when unknown or already complete.
-    [[nodiscard]] std::variant<PreparedRun, std::string> prepareResume(const std::string& runId);
+    // The run `runId` again, from its saved job and journal; an error when unknown, already complete,
+    // running in another process, or (FailedOnly) when nothing of it failed.
+    [[nodiscard]] std::variant<PreparedRun, std::string>
+    prepareResume(const std::string& runId, ResumeScope scope = ResumeScope::Everything);
 
     RunReport execute(const PreparedRun& run, std::shared_ptr<providers::Provider> provider,
                       RunOptions options, const RunCallbacks& callbacks, const CancellationToken& cancel);

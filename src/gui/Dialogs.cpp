@@ -75,7 +75,8 @@ Dialogs::CloseAnswer Dialogs::closeDuringRuns(QWidget* parent, int activeRuns) {
     QMessageBox box(
         QMessageBox::Question, QObject::tr("Generation running"),
         QObject::tr("%1 still running. Cancel (the rows that arrived are kept), or keep running in "
-                    "the background until done?")
+                    "the background until done? Open Synthetic Data Studio again (or use its icon in the "
+                    "system tray) to bring this window back.")
             .arg(counted(activeRuns, QObject::tr("generation is"), QObject::tr("generations are"))),
         QMessageBox::NoButton, parent);
     auto* cancelRuns = box.addButton(QObject::tr("Cancel and close"), QMessageBox::DestructiveRole);

@@ -1,5 +1,7 @@
 #include "gui/GenerationsModel.h"
 
+#include "core/RunLock.h"
+#include "engine/FailedWork.h"
 #include "engine/RunService.h"
 #include "engine/Validation.h"
 #include "gui/Background.h"
@@ -26,6 +28,18 @@ std::optional<engine::ValidationCounts> validationCounts(const RunRecord& record
     if (!json.is_object())
         return std::nullopt;
     return engine::validationCountsFromJson(json);
+}
+
+QString statusToolTip(const RunRecord& record, std::size_t failedParts) {
+    QStringList lines;
+    if (record.status == RunStatus::Interrupted)
+        lines << QObject::tr("Its process ended before the run did (killed or crashed): Resume finishes it");
+    if (!record.error.empty())
+        lines << qs(record.error);
+    if (failedParts > 0)
+        lines << QObject::tr("%1 failed: Retry failed only asks for them again")
+                     .arg(GenerationsModel::countFailedParts(record, failedParts));
+    return lines.join(QLatin1Char('\n'));
 }
 
 QString scoreToolTip(const RunRecord& record) {
@@ -115,8 +129,8 @@ QVariant GenerationsModel::data(const QModelIndex& index, int role) const {
     if (role == Qt::ToolTipRole) {
         if (index.column() == Model)
             return qs(r.model);
-        if (index.column() == Status && !r.error.empty())
-            return qs(r.error);
+        if (index.column() == Status)
+            return statusToolTip(r, failedParts(qs(r.id)));
         if (index.column() == DisplayName)
             return qs(r.outputPath);
         if (index.column() == Workflow)
@@ -200,6 +214,32 @@ const RunRecord* GenerationsModel::find(const QString& runId) const {
     return record(rowOf(runId));
 }
 
+std::size_t GenerationsModel::failedParts(const QString& runId) const {
+    const auto found = m_failedParts.find(ss(runId));
+    return found == m_failedParts.end() ? 0 : found->second;
+}
+
+QString GenerationsModel::countFailedParts(const RunRecord& record, std::size_t parts) {
+    const auto count = static_cast<std::int64_t>(parts);
+    if (record.workflow == toString(Workflow::CustomDataCuration))
+        return counted(count, tr("element"), tr("elements"));
+    return counted(count, tr("seed"), tr("seeds"));
+}
+
+GenerationsModel::Listing GenerationsModel::list(RunHistory& history) {
+    Listing listing;
+    listing.records = history.list();
+    observeInterruptedRuns(listing.records);
+    for (const auto& record : listing.records) {
+        if (record.status == RunStatus::Completed || record.status == RunStatus::Running)
+            continue;
+        const auto failed = engine::loadFailedWork(record.runDir);
+        if (const auto* work = std::get_if<engine::FailedWork>(&failed); work && !work->empty())
+            listing.failedParts[record.id] = work->seeds.size() + work->elements.size();
+    }
+    return listing;
+}
+
 int GenerationsModel::rowOf(const QString& runId) const {
     const std::string id = ss(runId);
     for (std::size_t i = 0; i < m_records.size(); ++i)
@@ -218,10 +258,10 @@ void GenerationsModel::reload() {
         return;
     m_reloading = true;
     runInBackground(
-        this, [history] { return history->list(); },
-        [this](std::vector<RunRecord> records) {
+        this, [history] { return list(*history); },
+        [this](Listing listing) {
             m_reloading = false;
-            apply(std::move(records));
+            apply(std::move(listing));
             if (m_reloadAgain) {
                 m_reloadAgain = false;
                 reload();
@@ -229,7 +269,10 @@ void GenerationsModel::reload() {
         });
 }
 
-void GenerationsModel::apply(std::vector<RunRecord> records) {
+void GenerationsModel::apply(Listing listing) {
+    auto& records = listing.records;
+    const bool failuresChanged = listing.failedParts != m_failedParts;
+    m_failedParts = std::move(listing.failedParts);
     const bool sameRows = records.size() == m_records.size() &&
                           std::equal(records.begin(), records.end(), m_records.begin(),
                                      [](const RunRecord& a, const RunRecord& b) { return a.id == b.id; });
@@ -238,8 +281,8 @@ void GenerationsModel::apply(std::vector<RunRecord> records) {
             // A run of this session reports more often than the history is written.
             if (m_records[i].status == RunStatus::Running && records[i].status == RunStatus::Running)
                 records[i].completedRows = std::max(records[i].completedRows, m_records[i].completedRows);
-            const bool changed =
-                !sameRecord(records[i], m_records[i]) || records[i].status == RunStatus::Running;
+            const bool changed = !sameRecord(records[i], m_records[i]) ||
+                                 records[i].status == RunStatus::Running || failuresChanged;
             m_records[i] = std::move(records[i]);
             if (changed)
                 emit dataChanged(index(static_cast<int>(i), 0), index(static_cast<int>(i), ColumnCount - 1));

@@ -5,7 +5,9 @@
 #include <QAbstractTableModel>
 #include <QTimer>
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace sds::gui {
@@ -14,7 +16,8 @@ class RunController;
 class Workspace;
 
 // The run history as a table, newest first. Reloads off the GUI thread when runs start, progress or end,
-// and every few seconds while any run is going (runs of the CLI included).
+// and every few seconds while any run is going (runs of the CLI included). A run the history calls running
+// that no process holds any more shows as Interrupted.
 class GenerationsModel : public QAbstractTableModel {
     Q_OBJECT
 public:
@@ -48,6 +51,10 @@ public:
     [[nodiscard]] const RunRecord* record(int row) const;
     [[nodiscard]] const RunRecord* find(const QString& runId) const;
     [[nodiscard]] int rowOf(const QString& runId) const;
+    // Seeds and elements of the run that failed and were not made good since (what Retry failed only asks).
+    [[nodiscard]] std::size_t failedParts(const QString& runId) const;
+    // "2 seeds", "3 elements": the run's failed parts in the words of its workflow.
+    [[nodiscard]] static QString countFailedParts(const RunRecord& record, std::size_t parts);
 
     // Asks the history again; `reloaded()` once the table shows it.
     void reload();
@@ -57,13 +64,19 @@ signals:
     void reloaded();
 
 private:
-    void apply(std::vector<RunRecord> records);
+    struct Listing {
+        std::vector<RunRecord> records;
+        std::map<std::string, std::size_t> failedParts; // by run id, for runs with failures
+    };
+    [[nodiscard]] static Listing list(RunHistory& history);
+    void apply(Listing listing);
     void applyLiveProgress(int ticket);
     [[nodiscard]] bool anyRunning() const;
 
     Workspace& m_workspace;
     RunController& m_runs;
     std::vector<RunRecord> m_records;
+    std::map<std::string, std::size_t> m_failedParts;
     Clock m_clock;
     QTimer m_poll;
     bool m_reloading = false;

@@ -101,7 +101,7 @@ GenerationsPage::GenerationsPage(AppContext& context, QWidget* parent) : QWidget
     m_statusFilter->setObjectName(QStringLiteral("statusFilter"));
     m_statusFilter->addItem(tr("All statuses"), -1);
     for (const auto status : {RunStatus::Running, RunStatus::Completed, RunStatus::Partial,
-                              RunStatus::Cancelled, RunStatus::Failed})
+                              RunStatus::Cancelled, RunStatus::Failed, RunStatus::Interrupted})
         m_statusFilter->addItem(statusDisplayName(status), static_cast<int>(status));
 
     auto* filter = new GenerationsFilter(this);
@@ -147,6 +147,10 @@ GenerationsPage::GenerationsPage(AppContext& context, QWidget* parent) : QWidget
     m_editCopy =
         makeAction(tr("&Edit a copy"), QStringLiteral("editCopyAction"), QKeySequence(Qt::CTRL | Qt::Key_E));
     m_resume = makeAction(tr("Re&sume"), QStringLiteral("resumeAction"), QKeySequence());
+    m_resume->setToolTip(tr("Ask for every missing row: what failed and what was never asked"));
+    m_retryFailed = makeAction(tr("Retry &failed only"), QStringLiteral("retryFailedAction"), QKeySequence());
+    m_retryFailed->setToolTip(tr("Ask again only for what failed: seeds that got fewer rows than their "
+                                 "share after failed requests, curation elements whose request failed"));
     m_rename = makeAction(tr("Re&name…"), QStringLiteral("renameAction"), QKeySequence(Qt::Key_F2));
     m_delete = makeAction(tr("&Delete…"), QStringLiteral("deleteAction"), QKeySequence::Delete);
     auto* separator = new QAction(this);
@@ -162,8 +166,8 @@ GenerationsPage::GenerationsPage(AppContext& context, QWidget* parent) : QWidget
     m_export->setToolTip(tr("Export for fine-tuning: OpenAI, Hugging Face, CSV, Alpaca or Bedrock"));
 
     auto* toolbar = new QHBoxLayout;
-    for (auto* action : {m_open, m_rerun, m_editCopy, m_resume, m_rename, m_delete, separator, m_evaluate,
-                         m_showEvaluation, m_keepRows, m_export}) {
+    for (auto* action : {m_open, m_rerun, m_editCopy, m_resume, m_retryFailed, m_rename, m_delete, separator,
+                         m_evaluate, m_showEvaluation, m_keepRows, m_export}) {
         if (action->isSeparator()) {
             toolbar->addSpacing(12);
             continue;
@@ -205,6 +209,7 @@ GenerationsPage::GenerationsPage(AppContext& context, QWidget* parent) : QWidget
     connect(m_rerun, &QAction::triggered, this, &GenerationsPage::rerunSelected);
     connect(m_editCopy, &QAction::triggered, this, &GenerationsPage::editCopySelected);
     connect(m_resume, &QAction::triggered, this, &GenerationsPage::resumeSelected);
+    connect(m_retryFailed, &QAction::triggered, this, &GenerationsPage::retryFailedSelected);
     connect(m_rename, &QAction::triggered, this, &GenerationsPage::renameSelected);
     connect(m_delete, &QAction::triggered, this, &GenerationsPage::deleteSelected);
     connect(m_evaluate, &QAction::triggered, this, [this] {
@@ -252,15 +257,16 @@ void GenerationsPage::updateActions() {
     const bool active = selected && m_context.runs().isActive(qs(record->id));
     const bool resumable = selected && !active &&
                            (record->status == RunStatus::Partial || record->status == RunStatus::Cancelled ||
-                            record->status == RunStatus::Failed);
+                            record->status == RunStatus::Failed || record->status == RunStatus::Interrupted);
     m_open->setEnabled(selected);
     m_rerun->setEnabled(selected);
     m_editCopy->setEnabled(selected);
     m_resume->setEnabled(resumable);
+    m_retryFailed->setEnabled(resumable && m_context.generations().failedParts(qs(record->id)) > 0);
     m_rename->setEnabled(selected);
     m_delete->setEnabled(selected && !active && record->status != RunStatus::Running);
-    const bool finished =
-        selected && !active && record->status != RunStatus::Running && !record->outputPath.empty();
+    const bool finished = selected && !active && record->status != RunStatus::Running &&
+                          record->status != RunStatus::Interrupted && !record->outputPath.empty();
     m_evaluate->setEnabled(finished);
     m_showEvaluation->setEnabled(finished);
     m_keepRows->setEnabled(finished && (record->score || !record->validationJson.empty()));
@@ -309,6 +315,16 @@ void GenerationsPage::resumeSelected() {
         return;
     showMessage(true, tr("Resuming \"%1\".").arg(qs(record->displayName)));
     emit runStarted(m_context.runs().resume(qs(record->id)));
+}
+
+void GenerationsPage::retryFailedSelected() {
+    const RunRecord* record = selectedRecord();
+    if (!record)
+        return;
+    const std::size_t failed = m_context.generations().failedParts(qs(record->id));
+    showMessage(true, tr("Asking again for the %1 that failed in \"%2\", and nothing else.")
+                          .arg(GenerationsModel::countFailedParts(*record, failed), qs(record->displayName)));
+    emit runStarted(m_context.runs().retryFailed(qs(record->id)));
 }
 
 void GenerationsPage::renameSelected() {

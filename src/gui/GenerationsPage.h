@@ -19,8 +19,9 @@ namespace sds::gui {
 
 class AppContext;
 
-// Every run of the history, sortable and filterable, with open, re-run, edit a copy, resume, rename and
-// delete; and for a finished run: evaluate, its quality view, keep the good rows, and export.
+// Every run of the history, sortable and filterable, with open, re-run, edit a copy, resume, retry failed
+// only, rename and delete; and for a finished run: evaluate, its quality view, keep the good rows, and
+// export.
 class GenerationsPage : public QWidget {
     Q_OBJECT
 public:
@@ -44,6 +45,7 @@ private:
     void rerunSelected();
     void editCopySelected();
     void resumeSelected();
+    void retryFailedSelected();
     void renameSelected();
     void deleteSelected();
     void showMessage(bool ok, const QString& message);
@@ -58,6 +60,7 @@ private:
     QAction* m_rerun;
     QAction* m_editCopy;
     QAction* m_resume;
+    QAction* m_retryFailed;
     QAction* m_rename;
     QAction* m_delete;
     QAction* m_evaluate;

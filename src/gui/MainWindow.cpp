@@ -15,15 +15,27 @@
 #include "gui/SettingsPage.h"
 #include "gui/Workspace.h"
 
+#include <QApplication>
 #include <QCloseEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
 #include <QShortcut>
 #include <QStackedWidget>
+#include <QStyle>
+#include <QSystemTrayIcon>
 #include <QVBoxLayout>
 
 namespace sds::gui {
+namespace {
+
+QString trayToolTip(int activeRuns) {
+    return QObject::tr("Synthetic Data Studio: %1 running")
+        .arg(counted(activeRuns, QObject::tr("generation"), QObject::tr("generations")));
+}
+
+} // namespace
 
 MainWindow::MainWindow(AppContext& context, QWidget* parent) : QMainWindow(parent), m_context(context) {
     setObjectName(QStringLiteral("mainWindow"));
@@ -178,11 +190,54 @@ void MainWindow::evaluateRun(const QString& runId) {
     dialog->open();
 }
 
+void MainWindow::bringBack() {
+    m_closing = false;
+    if (m_trayIcon)
+        m_trayIcon->hide();
+    if (isMinimized())
+        showNormal();
+    else
+        show();
+    raise();
+    activateWindow();
+}
+
+void MainWindow::showTrayIcon() {
+    if (!QSystemTrayIcon::isSystemTrayAvailable())
+        return;
+    if (!m_trayIcon) {
+        m_trayIcon = new QSystemTrayIcon(this);
+        m_trayIcon->setObjectName(QStringLiteral("trayIcon"));
+        const QIcon appIcon = QApplication::windowIcon();
+        m_trayIcon->setIcon(appIcon.isNull() ? style()->standardIcon(QStyle::SP_ComputerIcon) : appIcon);
+        auto* menu = new QMenu(this);
+        menu->addAction(tr("Show window"), this, &MainWindow::bringBack);
+        menu->addAction(tr("Quit"), this, &MainWindow::quitFromTray);
+        m_trayIcon->setContextMenu(menu);
+        connect(m_trayIcon, &QSystemTrayIcon::activated, this,
+                [this](QSystemTrayIcon::ActivationReason reason) {
+                    if (reason == QSystemTrayIcon::Trigger || reason == QSystemTrayIcon::DoubleClick)
+                        bringBack();
+                });
+    }
+    m_trayIcon->setToolTip(trayToolTip(m_context.runs().activeCount()));
+    m_trayIcon->show();
+}
+
+void MainWindow::quitFromTray() {
+    m_context.runs().cancelAll();
+    m_closing = true;
+    if (m_context.runs().activeCount() == 0)
+        emit quitRequested();
+}
+
 void MainWindow::updateActiveRuns(int count) {
     m_activeRuns->setText(count == 0 ? QString()
                                      : tr("<a href=\"generations\">%1 running</a>")
                                            .arg(counted(count, tr("generation"), tr("generations"))));
     m_activeRuns->setVisible(count > 0);
+    if (m_trayIcon)
+        m_trayIcon->setToolTip(trayToolTip(count));
     if (count == 0 && m_closing)
         emit quitRequested();
 }
@@ -208,6 +263,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     event->ignore();
     m_closing = true;
     hide();
+    showTrayIcon();
 }
 
 } // namespace sds::gui

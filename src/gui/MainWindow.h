@@ -7,6 +7,7 @@
 class QLabel;
 class QListWidget;
 class QStackedWidget;
+class QSystemTrayIcon;
 
 namespace sds::gui {
 
@@ -20,7 +21,9 @@ class RunOutputView;
 class SettingsPage;
 
 // Navigation on the left (Home, Create Dataset, Generations, Settings), the pages on the right. Runs go on
-// whichever page is shown; closing during a run asks whether to cancel it or keep it running hidden.
+// whichever page is shown; closing during a run asks whether to cancel it or keep it running hidden. A
+// hidden window comes back from the system tray icon (where there is a tray) or when the app is launched
+// again (InstanceServer).
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -37,6 +40,8 @@ public:
     void openEvaluation(const QString& runId);
     // Asks for a judge, then evaluates the run and shows its progress on the Evaluation view.
     void evaluateRun(const QString& runId);
+    // Shows the window again, hidden or not, in front; the app no longer quits when its runs end.
+    void bringBack();
 
     [[nodiscard]] HomePage* home() const { return m_home; }
     [[nodiscard]] DatasetWizard* wizard() const { return m_wizard; }
@@ -55,6 +60,9 @@ protected:
 
 private:
     void updateActiveRuns(int count);
+    void showTrayIcon();
+    // From the tray: cancels the runs (their rows are kept) and quits once they have stopped.
+    void quitFromTray();
 
     AppContext& m_context;
     Section m_section = Section::Home;
@@ -70,6 +78,7 @@ private:
     RunOutputView* m_runView;
     EvaluationController* m_evaluations;
     EvaluationView* m_evaluationView;
+    QSystemTrayIcon* m_trayIcon = nullptr; // made when first needed, and only where there is a tray
 };
 
 } // namespace sds::gui

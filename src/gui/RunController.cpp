@@ -35,11 +35,15 @@ RunController::~RunController() {
 }
 
 RunTicket RunController::start(const JobSpec& job) {
-    return launch({job, {}});
+    return launch({job, {}, engine::ResumeScope::Everything});
 }
 
 RunTicket RunController::resume(const QString& runId) {
-    return launch({{}, runId});
+    return launch({{}, runId, engine::ResumeScope::Everything});
+}
+
+RunTicket RunController::retryFailed(const QString& runId) {
+    return launch({{}, runId, engine::ResumeScope::FailedOnly});
 }
 
 RunTicket RunController::launch(Request request) {
@@ -69,7 +73,7 @@ void RunController::work(const std::shared_ptr<Live>& live, const Request& reque
         engine::PreparedRun prepared;
         std::shared_ptr<providers::Provider> provider;
         if (!request.resumeId.isEmpty()) {
-            auto resumed = service.prepareResume(ss(request.resumeId));
+            auto resumed = service.prepareResume(ss(request.resumeId), request.scope);
             if (auto* error = std::get_if<std::string>(&resumed))
                 return failToStart(live, *error);
             prepared = std::move(std::get<engine::PreparedRun>(resumed));

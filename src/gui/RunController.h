@@ -3,6 +3,7 @@
 #include "core/Cancellation.h"
 #include "core/Job.h"
 #include "core/RunHistory.h"
+#include "engine/FailedWork.h"
 #include "engine/GenerationRun.h"
 #include "gui/ProviderAccess.h"
 
@@ -60,6 +61,8 @@ public:
 
     RunTicket start(const JobSpec& job);
     RunTicket resume(const QString& runId);
+    // Asks only for what failed in the run's earlier sessions (engine::ResumeScope::FailedOnly).
+    RunTicket retryFailed(const QString& runId);
     void cancel(RunTicket ticket);
     void cancelAll();
 
@@ -80,6 +83,7 @@ private:
     struct Request {
         JobSpec job;
         QString resumeId;
+        engine::ResumeScope scope = engine::ResumeScope::Everything;
     };
     RunTicket launch(Request request);
     void work(const std::shared_ptr<Live>& live, const Request& request, const ProviderAccess& access,

@@ -430,6 +430,7 @@ void RunOutputView::updateFromState() {
         break;
     case RunStatus::Failed:
     case RunStatus::Running:
+    case RunStatus::Interrupted:
         m_status->setText(state->runId.isEmpty() ? tr("The run could not start.") : tr("Failed."));
         break;
     }

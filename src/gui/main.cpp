@@ -1,6 +1,8 @@
 #include "gui/AppContext.h"
+#include "gui/InstanceServer.h"
 #include "gui/MainWindow.h"
 #include "gui/SecretStore.h"
+#include "gui/Workspace.h"
 
 #include <QApplication>
 #include <QMessageBox>
@@ -23,8 +25,20 @@ int main(int argc, char** argv) {
                 .arg(error));
         return 1;
     }
+    const QString serverName = sds::gui::InstanceServer::serverNameFor(context.workspace().project().root());
+    if (sds::gui::InstanceServer::askRunningInstanceToShow(serverName))
+        return 0; // the app already open on this project shows its window instead
     sds::gui::MainWindow window(context);
     QObject::connect(&window, &sds::gui::MainWindow::quitRequested, &app, &QApplication::quit);
+    sds::gui::InstanceServer instanceServer(window);
+    const auto answerLaterLaunches = [&] {
+        const QString name = sds::gui::InstanceServer::serverNameFor(context.workspace().project().root());
+        if (const QString error = instanceServer.listen(name); !error.isEmpty())
+            spdlog::warn("gui: launching the app again will open a second window: {}", error.toStdString());
+    };
+    answerLaterLaunches();
+    QObject::connect(&context.workspace(), &sds::gui::Workspace::projectChanged, &instanceServer,
+                     answerLaterLaunches);
     window.show();
     return QApplication::exec();
 }

@@ -494,7 +494,7 @@ TEST_F(CliWorkflowTest, KilledCurationResumesWithoutAskingForDoneElementsAgain) 
     EXPECT_LE(requestsBeforeResume, journaled.size() + kConcurrency);
 
     const std::string runId = journal.parent_path().filename().string();
-    EXPECT_EQ(runs()[0]["status"], "running");
+    EXPECT_EQ(runs()[0]["status"], "interrupted") << "no process holds it any more";
     const auto resumed = CliProcess::run({"generate", "--resume", runId}, env());
     ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
     EXPECT_NE(resumed.out.find("from before the resume"), std::string::npos) << resumed.out;

@@ -113,6 +113,11 @@ std::string userText(const Json& body) {
     return text;
 }
 
+// What a prompt is about: a curation prompt's input, else a generation prompt's topic.
+std::string subjectOf(const PromptFacts& facts) {
+    return facts.curationInput.value_or(facts.topic);
+}
+
 const Json* openAiSchema(const Json& body) {
     if (!body.contains("response_format") || !body["response_format"].is_object())
         return nullptr;
@@ -334,6 +339,7 @@ private:
 
     mutable std::mutex m_recordMutex;
     std::deque<RecordedRequest> m_recorded;
+    std::map<std::string, std::uint64_t> m_chatRequestsBySubject; // guarded by m_recordMutex
 
     ItemWriter m_itemWriter;
 };
@@ -666,7 +672,10 @@ void StandinServer::Impl::sleepUnlessStopping(std::chrono::milliseconds delay) {
 
 void StandinServer::Impl::record(const ReceivedRequest& request) {
     RecordedRequest recorded{request.method, request.target, request.headers, request.body};
+    const Json body = Json::parse(request.body, nullptr, false);
+    const std::string subject = body.is_object() ? subjectOf(readPrompt(userText(body))) : std::string();
     std::lock_guard lock(m_recordMutex);
+    ++m_chatRequestsBySubject[subject];
     m_recorded.push_back(std::move(recorded));
     while (m_recorded.size() > maxRecordedRequests)
         m_recorded.pop_front();
@@ -730,7 +739,9 @@ Reply StandinServer::Impl::openAiAnswer(const ReceivedRequest& request, const St
     const Json items =
         object ? *object : m_itemWriter.writeItems(facts, shape, contentFaultOf(fault), faultApplied);
     std::string content;
-    if (fault == Fault::Malformed)
+    if (contains(options.emptyAnswerSubjects, subjectOf(facts)))
+        content.clear();
+    else if (fault == Fault::Malformed)
         content = malformedAnswerText();
     else if (fault == Fault::Messy)
         content = messyAnswerText(items);
@@ -782,8 +793,11 @@ Reply StandinServer::Impl::converseAnswer(const ReceivedRequest& request, const 
 
     Json content = Json::array();
     std::size_t answerBytes = 0;
-    const bool answerWithTool = tool && fault != Fault::Malformed && fault != Fault::Messy;
-    if (answerWithTool) {
+    const bool emptyAnswer = contains(options.emptyAnswerSubjects, subjectOf(facts));
+    const bool answerWithTool = tool && fault != Fault::Malformed && fault != Fault::Messy && !emptyAnswer;
+    if (emptyAnswer) {
+        content.push_back({{"text", ""}});
+    } else if (answerWithTool) {
         answerBytes = items.dump().size();
         content.push_back(
             {{"toolUse", {{"toolUseId", "t1"}, {"name", tool->name}, {"input", std::move(items)}}}});
@@ -875,6 +889,8 @@ StandinStats StandinServer::Impl::stats() const {
     stats.faults.messy = count(Fault::Messy);
     stats.faults.missingField = count(Fault::MissingField);
     stats.faults.duplicate = count(Fault::Duplicate);
+    std::lock_guard lock(m_recordMutex);
+    stats.chatRequestsBySubject = m_chatRequestsBySubject;
     return stats;
 }
 
@@ -886,6 +902,7 @@ void StandinServer::Impl::resetStats() {
         counter = 0;
     std::lock_guard lock(m_recordMutex);
     m_recorded.clear();
+    m_chatRequestsBySubject.clear();
 }
 
 StandinServer::StandinServer(StandinOptions options) : m_impl(std::make_unique<Impl>(std::move(options))) {}

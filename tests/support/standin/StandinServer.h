@@ -55,6 +55,10 @@ struct StandinOptions {
     int fail429First = 0;
     int fail500First = 0;
 
+    // Generation prompts about these topics, and curation prompts with these inputs, are answered with empty
+    // content (status 200): a seed that gets no rows, an element without an output.
+    std::vector<std::string> emptyAnswerSubjects;
+
     // Status of the model-listing endpoints (/v1/models, /foundation-models, /inference-profiles);
     // anything but 200 answers that status, e.g. 503 for a scaled-down endpoint.
     int modelsEndpointStatus = 200;
@@ -80,6 +84,8 @@ struct StandinStats {
     std::uint64_t chatRequests = 0;  // chat completions and Converse requests
     int maxConcurrentChatRequests = 0;
     FaultCounts faults;
+    // Chat requests by subject: the topic of a generation prompt, the input of a curation prompt.
+    std::map<std::string, std::uint64_t> chatRequestsBySubject;
 };
 
 struct RecordedRequest {
