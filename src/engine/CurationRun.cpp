@@ -128,7 +128,9 @@ struct CurationRun::State : WorkSource<Element> {
     State(JobSpec jobSpec, std::filesystem::path inputPath, std::shared_ptr<providers::Provider> provider,
           Journal& j, RunOptions o)
         : job(std::move(jobSpec)), input(std::move(inputPath)), journal(j), options(std::move(o)),
-          pool(*this, std::move(provider), job.concurrency, options.retryPolicy()), elements(input) {}
+          pool(*this, std::move(provider), job.concurrency, options.retryPolicy()), elements(input) {
+        pool.limitSpending(options.spending);
+    }
 
     [[nodiscard]] bool finished() const override { return elements.finished(); }
 
@@ -208,6 +210,7 @@ RunOutcome CurationRun::run(const CancellationToken& cancel) {
     s.progress.rowsRequested = static_cast<int>(check.usable());
     s.progress.requestsPlanned = static_cast<int>(check.usable());
     s.progress.skippedInputs = static_cast<int>(check.missingField.size());
+    s.progress.maxCostUsd = s.options.spending.capUsd;
     s.elements.resize(check.elements);
     Journal::read(s.journal.path(), [&](JournalRow&& row) {
         if (row.seedIndex >= 0 && s.elements.markDone(static_cast<std::size_t>(row.seedIndex)))
@@ -226,7 +229,7 @@ RunOutcome CurationRun::run(const CancellationToken& cancel) {
 
     outcome.progress = s.snapshot();
     outcome.problems = s.pool.problems();
-    settle(outcome, s.pool.fatalError(), cancel);
+    settle(outcome, s.pool.fatalError(), cancel, s.pool.stoppedAtBudget());
     if (s.progressCallback)
         s.progressCallback(outcome.progress);
     return outcome;
