@@ -44,6 +44,8 @@ int planOnly(const Project& project, JobSpec job) {
               << job.concurrency << " requests in flight\n";
     for (const auto& line : engine::describeEstimate(estimate, job))
         std::cout << "  " << line << "\n";
+    if (!estimate.price)
+        std::cout << "  give the price with --price-in and --price-out (USD per 1M tokens) to see the cost\n";
     std::cout << "Dry run: nothing was sent to the model and nothing was written.\n";
     if (auto problem = engine::budgetProblem(job, prices.table); !problem.empty())
         return fail(kBadInput, problem);

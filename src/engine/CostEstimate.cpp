@@ -203,7 +203,6 @@ estimateCost(const JobSpec& job, const std::vector<GroundingChunk>& chunks, cons
 
     CostEstimate estimate;
     estimate.earlier = earlier;
-    estimate.price = std::move(price);
     estimate.maxTokens = job.parameters.maxTokens;
     estimate.plannedRequests = static_cast<int>(planned.characters.size());
     estimate.charactersPerToken = kCharactersPerToken;
@@ -253,17 +252,25 @@ estimateCost(const JobSpec& job, const std::vector<GroundingChunk>& chunks, cons
                             static_cast<std::int64_t>(std::ceil(input * estimate.requestMargin))};
     estimate.outputTokens = {static_cast<std::int64_t>(std::ceil(output)),
                              static_cast<std::int64_t>(std::ceil(output * estimate.requestMargin))};
-    if (estimate.price) {
-        const TokenPrice& p = estimate.price->price;
-        estimate.costLowUsd = p.costUsd(estimate.inputTokens.low, estimate.outputTokens.low);
-        estimate.costHighUsd = p.costUsd(estimate.inputTokens.high, estimate.outputTokens.high);
-        estimate.worstCaseUsd =
-            p.costUsd(estimate.inputTokens.high,
-                      static_cast<std::int64_t>(estimate.requestsHigh) * job.parameters.maxTokens);
-        estimate.requestUpperBoundUsd =
-            p.costUsd(estimate.largestRequestInputTokens, job.parameters.maxTokens);
-    }
+    priceEstimate(estimate, std::move(price));
     return estimate;
+}
+
+void priceEstimate(CostEstimate& estimate, std::optional<FoundPrice> price) {
+    estimate.price = std::move(price);
+    if (!estimate.price) {
+        estimate.costLowUsd.reset();
+        estimate.costHighUsd.reset();
+        estimate.worstCaseUsd.reset();
+        estimate.requestUpperBoundUsd.reset();
+        return;
+    }
+    const TokenPrice& p = estimate.price->price;
+    estimate.costLowUsd = p.costUsd(estimate.inputTokens.low, estimate.outputTokens.low);
+    estimate.costHighUsd = p.costUsd(estimate.inputTokens.high, estimate.outputTokens.high);
+    estimate.worstCaseUsd = p.costUsd(estimate.inputTokens.high,
+                                      static_cast<std::int64_t>(estimate.requestsHigh) * estimate.maxTokens);
+    estimate.requestUpperBoundUsd = p.costUsd(estimate.largestRequestInputTokens, estimate.maxTokens);
 }
 
 std::variant<CostEstimate, std::string> estimateRun(const JobSpec& job, const PriceTable& prices,
@@ -306,8 +313,7 @@ std::vector<std::string> describeEstimate(const CostEstimate& e, const JobSpec& 
     lines.push_back("output tokens: " + withThousands(e.outputTokens.low) + " - " +
                     withThousands(e.outputTokens.high));
     if (!e.price) {
-        lines.push_back("price: unknown price for " + job.provider.name + " / " + job.provider.model +
-                        ": give it with --price-in and --price-out (USD per 1M tokens)");
+        lines.push_back("price: unknown price for " + job.provider.name + " / " + job.provider.model);
         return lines;
     }
     lines.push_back("price: " + formatUsd(e.price->price.inputPerMillion) + " in, " +
@@ -315,11 +321,17 @@ std::vector<std::string> describeEstimate(const CostEstimate& e, const JobSpec& 
                     ")");
     lines.push_back("cost: " + formatUsd(*e.costLowUsd) + " - " + formatUsd(*e.costHighUsd) + " (at most " +
                     formatUsd(*e.worstCaseUsd) + " if every answer ran to max_tokens)");
-    if (job.maxCostUsd)
-        lines.push_back("budget: " + formatUsd(*job.maxCostUsd) +
-                        ": the run stops before spent plus in-flight " +
-                        "cost (each request in flight counted at up to " +
-                        formatUsd(*e.requestUpperBoundUsd) + ") would pass it");
+    if (!job.maxCostUsd)
+        return lines;
+    lines.push_back("budget: " + formatUsd(*job.maxCostUsd) + ": the run stops before spent plus in-flight " +
+                    "cost (each request in flight counted at up to " + formatUsd(*e.requestUpperBoundUsd) +
+                    ") would pass it");
+    if (*job.maxCostUsd < *e.costLowUsd)
+        lines.push_back("the budget is below the low estimate: expect the run to stop at it with about " +
+                        std::to_string(static_cast<int>(100 * *job.maxCostUsd / *e.costLowUsd)) +
+                        "% of the rows");
+    else if (*job.maxCostUsd < *e.costHighUsd)
+        lines.push_back("the budget is within the estimate: the run may stop at it");
     return lines;
 }
 

@@ -71,6 +71,9 @@ struct CostEstimate {
 estimateCost(const JobSpec& job, const std::vector<GroundingChunk>& chunks, const EarlierRuns& earlier,
              std::optional<FoundPrice> price, const TokenCounter& counter = {});
 
+// Sets the estimate's price and the costs that follow from it (none without a price).
+void priceEstimate(CostEstimate& estimate, std::optional<FoundPrice> price);
+
 // estimateCost with everything looked up: the documents' excerpts, the history's runs, the price table.
 [[nodiscard]] std::variant<CostEstimate, std::string> estimateRun(const JobSpec& job,
                                                                   const PriceTable& prices,

@@ -487,6 +487,7 @@ void EvaluationView::updateProgress() {
         break;
     case RunStatus::Failed:
     case RunStatus::Running:
+    case RunStatus::StoppedAtBudget: // an evaluation has no budget
         m_status->setText(tr("The evaluation failed: %1").arg(state->error));
         break;
     }

@@ -63,6 +63,8 @@ QString statusDisplayName(RunStatus status) {
         return QStringLiteral("Failed");
     case RunStatus::Cancelled:
         return QStringLiteral("Cancelled");
+    case RunStatus::StoppedAtBudget:
+        return QStringLiteral("Stopped at budget");
     }
     return {};
 }

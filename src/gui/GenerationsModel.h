@@ -29,6 +29,7 @@ public:
         Status,
         Score,
         Valid,
+        Cost,
         Created,
         Duration,
         ColumnCount

@@ -6,6 +6,7 @@
 
 #include <QWidget>
 #include <functional>
+#include <optional>
 
 class QAction;
 class QComboBox;
@@ -44,6 +45,8 @@ private:
     void rerunSelected();
     void editCopySelected();
     void resumeSelected();
+    // A run stopped at its budget resumes with a higher one; none when the user gave none.
+    [[nodiscard]] std::optional<double> askForBudget(const RunRecord& record);
     void renameSelected();
     void deleteSelected();
     void showMessage(bool ok, const QString& message);

@@ -35,11 +35,11 @@ RunController::~RunController() {
 }
 
 RunTicket RunController::start(const JobSpec& job) {
-    return launch({job, {}});
+    return launch({job, {}, std::nullopt});
 }
 
-RunTicket RunController::resume(const QString& runId) {
-    return launch({{}, runId});
+RunTicket RunController::resume(const QString& runId, std::optional<double> maxCostUsd) {
+    return launch({{}, runId, maxCostUsd});
 }
 
 RunTicket RunController::launch(Request request) {
@@ -69,7 +69,7 @@ void RunController::work(const std::shared_ptr<Live>& live, const Request& reque
         engine::PreparedRun prepared;
         std::shared_ptr<providers::Provider> provider;
         if (!request.resumeId.isEmpty()) {
-            auto resumed = service.prepareResume(ss(request.resumeId));
+            auto resumed = service.prepareResume(ss(request.resumeId), request.maxCostUsd);
             if (auto* error = std::get_if<std::string>(&resumed))
                 return failToStart(live, *error);
             prepared = std::move(std::get<engine::PreparedRun>(resumed));

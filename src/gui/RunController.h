@@ -59,7 +59,8 @@ public:
     ~RunController() override; // cancels what still runs and waits for it (about a second)
 
     RunTicket start(const JobSpec& job);
-    RunTicket resume(const QString& runId);
+    // `maxCostUsd`, when given, is the run's new cost cap.
+    RunTicket resume(const QString& runId, std::optional<double> maxCostUsd = std::nullopt);
     void cancel(RunTicket ticket);
     void cancelAll();
 
@@ -80,6 +81,7 @@ private:
     struct Request {
         JobSpec job;
         QString resumeId;
+        std::optional<double> maxCostUsd;
     };
     RunTicket launch(Request request);
     void work(const std::shared_ptr<Live>& live, const Request& request, const ProviderAccess& access,
