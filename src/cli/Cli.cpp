@@ -376,7 +376,8 @@ int run(int argc, char** argv) {
     if (!resumeId.empty() && (flags.priceIn || flags.priceOut))
         return fail(kBadInput,
                     "--price-in and --price-out set a new run's price; a resumed run keeps its own");
-    if (dryRun) {
+    std::optional<JobSpec> job;
+    if (resumeId.empty()) {
         const auto templates = project.loadTemplates();
         for (const auto& error : templates.errors())
             warn(error);
@@ -384,7 +385,9 @@ int run(int argc, char** argv) {
         if (!built.job)
             return fail(kBadInput, built.error);
         applyLocalModelDefaults(flags, *built.job);
-        return planOnly(project, *built.job);
+        if (dryRun)
+            return planOnly(project, *built.job);
+        job = std::move(built.job);
     }
     RunHistory history;
     if (int code = openHistory(project, history); code != kOk)
@@ -405,17 +408,10 @@ int run(int argc, char** argv) {
         }
         return runGeneration(project, history, service, run, provider.value(), evaluateAfter);
     }
-    const auto templates = project.loadTemplates();
-    for (const auto& error : templates.errors())
-        warn(error);
-    auto built = buildJob(flags, templates);
-    if (!built.job)
-        return fail(kBadInput, built.error);
-    applyLocalModelDefaults(flags, *built.job);
-    auto provider = providerFor(built.job->provider, project);
+    auto provider = providerFor(job->provider, project);
     if (!provider.ok())
         return fail(kBadInput, provider.error().message);
-    auto prepared = service.prepare(*built.job);
+    auto prepared = service.prepare(*job);
     if (auto* error = std::get_if<std::string>(&prepared))
         return fail(kBadInput, *error);
     return runGeneration(project, history, service, std::get<engine::PreparedRun>(prepared), provider.value(),

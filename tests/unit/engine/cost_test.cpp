@@ -7,6 +7,7 @@
 #include "engine/Spending.h"
 #include "providers/ProviderFactory.h"
 #include "standin/StandinServer.h"
+#include "testsupport/FastRunOptions.h"
 #include "testsupport/ScriptedProvider.h"
 #include "testsupport/TempDir.h"
 
@@ -19,12 +20,7 @@ using testing::ScriptedProvider;
 using testing::TempDir;
 
 RunOptions fastOptions() {
-    RunOptions options;
-    options.backoffBase = std::chrono::milliseconds(1);
-    options.backoffCap = std::chrono::milliseconds(5);
-    options.progressInterval = std::chrono::milliseconds(20);
-    options.randomSeed = 3;
-    return options;
+    return testing::fastRunOptions(3);
 }
 
 JobSpec scriptedJob(int size, int concurrency) {
