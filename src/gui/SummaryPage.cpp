@@ -516,6 +516,7 @@ void SummaryPage::showProblem(const QString& problem) {
 }
 
 void SummaryPage::saveJob() {
+    storeInto(m_job);
     const auto root = qs(m_context.workspace().project().root().string());
     const QString suggested =
         root + QLatin1Char('/') + fileSafe(m_job.displayName) + QStringLiteral(".job.json");

@@ -89,6 +89,16 @@ void TestCost::summaryEstimatesAndTheBudgetStopsTheRunUntilResumedHigher() {
     QVERIFY(text(studio, QStringLiteral("costEstimateLabel")).contains(QStringLiteral("budget: $1.60")));
     QVERIFY(text(studio, QStringLiteral("costEstimateLabel"))
                 .contains(QStringLiteral("each request in flight counted at up to $1.0")));
+    // The job document carries the budget and the typed price.
+    const QString jobFile = dir.filePath(QStringLiteral("budgeted.job.json"));
+    studio.dialogs().saveFileAnswers.push_back(jobFile);
+    click(studio.find<QPushButton>(QStringLiteral("saveJobButton")));
+    QTRY_VERIFY(text(studio, QStringLiteral("saveJobStatus")).startsWith(QStringLiteral("Saved to")));
+    const auto saved = jobFromJson(*readJsonFile(jobFile.toStdString()).json, "budgeted.job.json");
+    QVERIFY(saved.job);
+    QCOMPARE(*saved.job->maxCostUsd, 1.6);
+    QVERIFY(*saved.job->price == (TokenPrice{0, 1000}));
+
     click(studio.find<QPushButton>(QStringLiteral("generateButton")));
     QCOMPARE(wizard->step(), DatasetWizard::Output);
     auto* output = wizard->output();
