@@ -61,6 +61,14 @@ double exampleRowCharacters(const JobSpec& job) {
     return static_cast<double>(total) / static_cast<double>(job.examples.size());
 }
 
+// What the model reads of a request. A hosted API bills the JSON schema (a tool or a response format) as
+// input; the embedded llama.cpp server turns it into a grammar that constrains sampling and reads none of it.
+providers::ChatRequest asRead(providers::ChatRequest request, const JobSpec& job) {
+    if (job.provider.name == "local")
+        request.jsonSchema.reset();
+    return request;
+}
+
 std::string requestText(const providers::ChatRequest& request) {
     std::string text;
     for (const auto& message : request.messages)
@@ -92,7 +100,7 @@ PlannedRequests generationRequests(const JobSpec& job, const RunOptions& options
             input.groundingText = seed.grounding;
             input.count = count;
             input.doNotRepeat.assign(doNotRepeat, question);
-            return buildChatRequest(job, input, options);
+            return asRead(buildChatRequest(job, input, options), job);
         };
         // The "do not repeat" block is a header and a line per question: measured, not rebuilt per request.
         const std::size_t none = requestCharacters(build(perRequest, 0));
@@ -132,7 +140,7 @@ PlannedRequests curationRequests(const JobSpec& job, const RunOptions& options) 
         const auto text = curationInputText(element->value, job.inputKey);
         if (!text)
             continue;
-        const auto request = buildCurationRequest(job, *text, options.structuredOutput);
+        const auto request = asRead(buildCurationRequest(job, *text, options.structuredOutput), job);
         if (planned.characters.empty())
             planned.first = request;
         planned.characters.push_back(requestCharacters(request));
@@ -305,7 +313,7 @@ std::vector<std::string> describeEstimate(const CostEstimate& e, const JobSpec& 
     lines.push_back("tokens counted: " + e.tokenCounting);
     lines.push_back("input tokens per request: " + withThousands(e.firstRequestInputTokens) +
                     " for the first, " + withThousands(e.largestRequestInputTokens) +
-                    " at most (prompt, examples, schema and the " + "questions not to repeat)");
+                    " at most (the prompt as sent, with the questions not to repeat)");
     lines.push_back("output tokens per row: " + describeTokensPerRow(e.outputTokensPerRow) + " (" +
                     e.outputBasis + "); max_tokens " + std::to_string(e.maxTokens) + " per request");
     lines.push_back("input tokens: " + withThousands(e.inputTokens.low) + " - " +

@@ -66,7 +66,8 @@ struct CostEstimate {
 
 // The run's requests as the engine would build them (buildChatRequest, buildCurationRequest), each seed's
 // "do not repeat" list growing by the rows accepted before it (questions as long as the examples'), times
-// the price. `chunks` are the documents' excerpts of a documents job.
+// the price. The JSON schema counts as input except for the embedded model, whose server makes a grammar
+// of it. `chunks` are the documents' excerpts of a documents job.
 [[nodiscard]] std::variant<CostEstimate, std::string>
 estimateCost(const JobSpec& job, const std::vector<GroundingChunk>& chunks, const EarlierRuns& earlier,
              std::optional<FoundPrice> price, const TokenCounter& counter = {});

@@ -195,6 +195,7 @@ TEST(Budget, ACapWithoutAKnownPriceIsRefusedBeforeAnythingIsWritten) {
 
 TEST(CostEstimate, TheRequestsAreTheEnginesAndTheDoNotRepeatListGrows) {
     JobSpec job = scriptedJob(20, 4);
+    job.provider.name = "openai";
     job.examples = {{"How do you sort a list?", "Use sorted()."}};
     const auto estimated = estimateCost(job, {}, {}, FoundPrice{{1.0, 2.0}, "test"});
     ASSERT_TRUE(std::holds_alternative<CostEstimate>(estimated)) << std::get<std::string>(estimated);
@@ -214,6 +215,15 @@ TEST(CostEstimate, TheRequestsAreTheEnginesAndTheDoNotRepeatListGrows) {
     EXPECT_GT(e.inputTokens.high, e.inputTokens.low);
     EXPECT_DOUBLE_EQ(*e.costLowUsd, (e.inputTokens.low * 1.0 + e.outputTokens.low * 2.0) / 1e6);
     EXPECT_DOUBLE_EQ(*e.worstCaseUsd, (e.inputTokens.high * 1.0 + 5 * 1000 * 2.0) / 1e6);
+    JobSpec local = job;
+    local.provider.name = "local";
+    BatchRequestInput firstLocal = first;
+    auto localRequest = buildChatRequest(local, firstLocal, runOptionsFor(local));
+    ASSERT_TRUE(localRequest.jsonSchema);
+    localRequest.jsonSchema.reset();
+    EXPECT_EQ(std::get<CostEstimate>(estimateCost(local, {}, {}, std::nullopt)).firstRequestInputTokens,
+              tokensFromCharacters(requestCharacters(localRequest)))
+        << "the embedded server makes a grammar of the schema: the model does not read it";
     const auto unpriced = std::get<CostEstimate>(estimateCost(job, {}, {}, std::nullopt));
     EXPECT_FALSE(unpriced.costLowUsd);
     bool saysUnknown = false;
