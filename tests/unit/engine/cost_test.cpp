@@ -1,6 +1,7 @@
 #include "core/JsonFile.h"
 #include "core/Project.h"
 #include "engine/CostEstimate.h"
+#include "engine/CurationRun.h"
 #include "engine/GenerationRun.h"
 #include "engine/JobSetup.h"
 #include "engine/RunService.h"
@@ -230,6 +231,47 @@ TEST(CostEstimate, TheRequestsAreTheEnginesAndTheDoNotRepeatListGrows) {
     for (const auto& line : describeEstimate(unpriced, job))
         saysUnknown = saysUnknown || line.find("unknown price") != std::string::npos;
     EXPECT_TRUE(saysUnknown);
+}
+
+TEST(CostEstimate, CurationAsksOncePerElementWithTheFieldAndDocumentsOncePerExcerptBatch) {
+    TempDir dir;
+    JobSpec curation;
+    curation.workflow = Workflow::CustomDataCuration;
+    curation.provider.name = "openai";
+    curation.prompt = "Answer in one sentence.";
+    curation.inputKey = "Prompt";
+    curation.inputFiles = {dir.write("input.jsonl",
+                                     "{\"Prompt\": \"What is a list?\"}\n{\"Other\": 1}\n"
+                                     "{\"Prompt\": \"What is a tuple, and when is it better?\"}\n")
+                               .string()};
+    const auto estimated = estimateRun(curation, PriceTable{}, {});
+    ASSERT_TRUE(std::holds_alternative<CostEstimate>(estimated)) << std::get<std::string>(estimated);
+    const auto& e = std::get<CostEstimate>(estimated);
+    EXPECT_EQ(e.plannedRequests, 2) << "the element without the field is skipped, as the run skips it";
+    const auto longer = buildCurationRequest(curation, "What is a tuple, and when is it better?", true);
+    EXPECT_EQ(e.largestRequestInputTokens, tokensFromCharacters(requestCharacters(longer)));
+
+    JobSpec documents = scriptedJob(6, 1);
+    documents.provider.name = "openai";
+    documents.rowsPerRequest = 2;
+    documents.chunkSize = 400;
+    documents.chunkOverlap = 40;
+    documents.inputFiles = {std::string(SDS_TEST_DATA_DIR) + "/documents/guide.md"};
+    std::vector<std::string> notices;
+    const auto excerpts = std::get<std::vector<GroundingChunk>>(documentExcerpts(documents, notices));
+    const auto grounded = std::get<CostEstimate>(estimateRun(documents, PriceTable{}, {}));
+    int planned = 0;
+    for (const int rows : spreadEvenly(documents.size, excerpts.size()))
+        planned += (rows + 1) / 2;
+    EXPECT_EQ(grounded.plannedRequests, planned);
+    EXPECT_GT(grounded.largestRequestInputTokens, tokensFromCharacters(characterCount(excerpts.front().text)))
+        << "each request carries its excerpt";
+
+    curation.inputFiles = {dir.write("broken.json", "[{\"Prompt\": 1,,]").string()};
+    const auto broken = estimateRun(curation, PriceTable{}, {});
+    ASSERT_TRUE(std::holds_alternative<std::string>(broken));
+    EXPECT_NE(std::get<std::string>(broken).find("broken.json:1:"), std::string::npos)
+        << std::get<std::string>(broken);
 }
 
 TEST(CostEstimate, ARealTokenizerSetsTheCharactersPerToken) {
