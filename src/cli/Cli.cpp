@@ -6,6 +6,7 @@
 #include "core/Project.h"
 #include "core/RunHistory.h"
 #include "core/RunLock.h"
+#include "core/Text.h"
 #include "engine/JobSetup.h"
 #include "engine/RunService.h"
 #include "engine/RunTools.h"
@@ -47,6 +48,15 @@ std::string describeFailedWork(const engine::PreparedRun& run) {
     }
     const std::size_t total = failed.seeds.size() + failed.elements.size();
     return total > kShown ? text + ", …" : text;
+}
+
+// "$0.42", "$0.42 of a $1.00 budget", or "unknown price" (no price for the model).
+std::string describeCost(const std::optional<double>& costUsd, const std::optional<double>& maxCostUsd) {
+    std::string text =
+        costUsd ? formatUsd(*costUsd) : std::string("unknown price (give --price-in and --price-out)");
+    if (maxCostUsd)
+        text += " of a " + formatUsd(*maxCostUsd) + " budget";
+    return text;
 }
 
 int runGeneration(const Project& project, RunHistory& history, engine::RunService& service,
@@ -102,6 +112,7 @@ int runGeneration(const Project& project, RunHistory& history, engine::RunServic
             std::cout << "            near-duplicates rejected for \"" << oneLine(seed.seed, 60)
                       << "\": " << seed.nearDuplicates << "\n";
     std::cout << "  tokens:   " << p.tokens.input << " in, " << p.tokens.output << " out\n"
+              << "  cost:     " << describeCost(p.costUsd, job.maxCostUsd) << "\n"
               << "  time:     " << formatSeconds(report.seconds) << "\n";
     if (report.validation.ran && report.validation.error.empty()) {
         const auto& c = report.validation.counts;
@@ -146,6 +157,11 @@ int runGeneration(const Project& project, RunHistory& history, engine::RunServic
                                                     : " (add --retry-failed to ask only for what failed)")
                   << "\n";
         return kPartial;
+    case RunStatus::StoppedAtBudget:
+        std::cerr << "sds: " << report.outcome.error
+                  << "; raise the budget and resume with: sds generate --resume " << report.runId
+                  << " --max-cost USD\n";
+        return kPartial;
     default:
         return fail(kRunFailed, report.outcome.error);
     }
@@ -171,6 +187,10 @@ nlohmann::json recordToJson(const RunRecord& r) {
         {"output_tokens", r.outputTokens},
         {"score", r.score ? nlohmann::json(*r.score) : nlohmann::json()},
         {"error", r.error},
+        {"cost_usd", r.costUsd ? nlohmann::json(*r.costUsd) : nlohmann::json()},
+        {"max_cost_usd", r.maxCostUsd ? nlohmann::json(*r.maxCostUsd) : nlohmann::json()},
+        {"requests_done", r.requestsDone},
+        {"requests_planned", r.requestsPlanned},
     };
     if (!r.validationJson.empty())
         json["validation"] = nlohmann::json::parse(r.validationJson, nullptr, false);
@@ -257,6 +277,16 @@ int run(int argc, char** argv) {
                    "With --resume: ask again only for what failed (seeds short of their rows after failed "
                    "requests, curation elements whose request failed), nothing never asked")
         ->needs(resumeOption);
+    generateCommand->add_option("--max-cost", flags.maxCost,
+                                "Budget in USD: the run stops before its cost could pass it (status "
+                                "stopped_at_budget, exit code 3; resume with a higher --max-cost)");
+    generateCommand->add_option("--price-in", flags.priceIn,
+                                "USD per 1M input tokens, for a model the price table does not know");
+    generateCommand->add_option("--price-out", flags.priceOut,
+                                "USD per 1M output tokens, for a model the price table does not know");
+    bool dryRun = false;
+    generateCommand->add_flag("--dry-run", dryRun,
+                              "Print the plan, requests, tokens and cost range; send nothing, write nothing");
     EvaluateAfter evaluateAfter;
     generateCommand->add_flag("--evaluate", evaluateAfter.wanted,
                               "Score the rows with the same provider as judge when the run completes");
@@ -360,16 +390,17 @@ int run(int argc, char** argv) {
             std::cout << list.dump(2) << "\n";
             return kOk;
         }
-        std::printf("%-22s %-24s %-16s %-8s %-28s %11s %5s %10s %s\n", "ID", "NAME", "TEMPLATE", "PROVIDER",
-                    "MODEL", "ROWS", "SCORE", "STATUS", "CREATED");
+        std::printf("%-22s %-24s %-16s %-8s %-28s %11s %5s %9s %17s %s\n", "ID", "NAME", "TEMPLATE",
+                    "PROVIDER", "MODEL", "ROWS", "SCORE", "COST", "STATUS", "CREATED");
         for (const auto& r : records) {
             const std::string model = std::filesystem::path(r.model).filename().string();
             char score[16] = "-";
             if (r.score)
                 std::snprintf(score, sizeof score, "%.2f", *r.score);
-            std::printf("%-22s %-24.24s %-16.16s %-8s %-28.28s %5d/%-5d %5s %10s %s\n", r.id.c_str(),
+            const std::string cost = r.costUsd ? formatUsd(*r.costUsd) : "-";
+            std::printf("%-22s %-24.24s %-16.16s %-8s %-28.28s %5d/%-5d %5s %9s %17s %s\n", r.id.c_str(),
                         r.displayName.c_str(), r.templateId.c_str(), r.provider.c_str(), model.c_str(),
-                        r.completedRows, r.requestedSize, score, toString(r.status).c_str(),
+                        r.completedRows, r.requestedSize, score, cost.c_str(), toString(r.status).c_str(),
                         formatTime(r.createdAtMs).c_str());
         }
         return kOk;
@@ -377,13 +408,36 @@ int run(int argc, char** argv) {
 
     // generate
     installInterruptHandlers();
+    if (dryRun && !resumeId.empty())
+        return fail(kBadInput, "--dry-run plans a new run; it does not take --resume");
+    if (!resumeId.empty() && (flags.priceIn || flags.priceOut))
+        return fail(kBadInput,
+                    "--price-in and --price-out set a new run's price; a resumed run keeps its own");
+    std::optional<JobSpec> job;
+    if (resumeId.empty()) {
+        const auto templates = project.loadTemplates();
+        for (const auto& error : templates.errors())
+            warn(error);
+        auto built = buildJob(flags, templates);
+        if (!built.job)
+            return fail(kBadInput, built.error);
+        applyLocalModelDefaults(flags, *built.job);
+        if (dryRun)
+            return planOnly(project, *built.job);
+        job = std::move(built.job);
+    }
     RunHistory history;
     if (int code = openHistory(project, history); code != kOk)
         return code;
     engine::RunService service(project, history);
     if (!resumeId.empty()) {
-        auto prepared = service.prepareResume(resumeId, retryFailed ? engine::ResumeScope::FailedOnly
-                                                                    : engine::ResumeScope::Everything);
+        if (flags.maxCost && !(*flags.maxCost > 0))
+            return fail(kBadInput, "--max-cost must be a positive amount of USD, got " +
+                                       text::shortNumber(*flags.maxCost));
+        auto prepared = service.prepareResume(resumeId,
+                                              retryFailed ? engine::ResumeScope::FailedOnly
+                                                          : engine::ResumeScope::Everything,
+                                              flags.maxCost);
         if (auto* error = std::get_if<std::string>(&prepared))
             return fail(kBadInput, *error);
         auto& run = std::get<engine::PreparedRun>(prepared);
@@ -394,20 +448,10 @@ int run(int argc, char** argv) {
         }
         return runGeneration(project, history, service, run, provider.value(), evaluateAfter);
     }
-    const auto templates = project.loadTemplates();
-    for (const auto& error : templates.errors())
-        warn(error);
-    auto built = buildJob(flags, templates);
-    if (!built.job)
-        return fail(kBadInput, built.error);
-    if (built.job->provider.name == "local" && !flags.concurrency && flags.configFile.empty())
-        built.job->concurrency = engine::kLocalModelConcurrency;
-    if (built.job->provider.name == "local" && !flags.rowsPerRequest && flags.configFile.empty())
-        built.job->rowsPerRequest = engine::kLocalModelRowsPerRequest;
-    auto provider = providerFor(built.job->provider, project);
+    auto provider = providerFor(job->provider, project);
     if (!provider.ok())
         return fail(kBadInput, provider.error().message);
-    auto prepared = service.prepare(*built.job);
+    auto prepared = service.prepare(*job);
     if (auto* error = std::get_if<std::string>(&prepared))
         return fail(kBadInput, *error);
     return runGeneration(project, history, service, std::get<engine::PreparedRun>(prepared), provider.value(),

@@ -120,11 +120,13 @@ void ProgressPrinter::update(const engine::Progress& p) {
         const int filled = std::min(kWidth, p.rowsDone * kWidth / total);
         std::string bar(static_cast<std::size_t>(filled), '#');
         bar.append(static_cast<std::size_t>(kWidth - filled), '.');
+        const std::string cost = p.costUsd ? "  " + formatUsd(*p.costUsd) : std::string();
         std::fprintf(
-            stderr, "\r[%s] %d/%d %s  %.1f/s  ETA %s  in flight %d  retries %d  failed %d  tokens %lld/%lld ",
+            stderr,
+            "\r[%s] %d/%d %s  %.1f/s  ETA %s  in flight %d  retries %d  failed %d  tokens %lld/%lld%s ",
             bar.c_str(), p.rowsDone, p.rowsRequested, m_unit.c_str(), p.rowsPerSecond,
             formatSeconds(p.etaSeconds).c_str(), p.inFlight, p.retries, p.failedRequests,
-            static_cast<long long>(p.tokens.input), static_cast<long long>(p.tokens.output));
+            static_cast<long long>(p.tokens.input), static_cast<long long>(p.tokens.output), cost.c_str());
         std::fflush(stderr);
         m_dirty = true;
     } else {

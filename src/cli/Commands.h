@@ -27,6 +27,10 @@ int evaluateRun(const Project& project, RunHistory& history, const engine::Loade
                 engine::EvaluationSpec spec, std::shared_ptr<providers::Provider> judge,
                 const std::string& rubricPrompt = {});
 
+// `sds generate --dry-run`: prints the plan, requests, tokens and cost range of `job`. Sends nothing to a
+// model and writes no file; an exit code.
+int planOnly(const Project& project, JobSpec job);
+
 // validate, evaluate, filter, export.
 [[nodiscard]] std::vector<std::unique_ptr<Command>> makeQualityCommands();
 

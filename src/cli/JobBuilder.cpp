@@ -1,10 +1,41 @@
 #include "cli/JobBuilder.h"
 
 #include "core/JsonFile.h"
+#include "core/Text.h"
+#include "engine/JobSetup.h"
 
+#include <cmath>
 #include <ctime>
 
 namespace sds::cli {
+
+std::string applyBudgetFlags(const GenerateFlags& flags, JobSpec& job) {
+    if (flags.maxCost) {
+        if (!(*flags.maxCost > 0) || !std::isfinite(*flags.maxCost))
+            return "--max-cost must be a positive amount of USD, got " + text::shortNumber(*flags.maxCost);
+        job.maxCostUsd = *flags.maxCost;
+    }
+    if (flags.priceIn.has_value() != flags.priceOut.has_value())
+        return "--price-in and --price-out go together: give both, in USD per 1M tokens";
+    if (flags.priceIn) {
+        for (const auto& [flag, value] :
+             {std::pair{"--price-in", *flags.priceIn}, std::pair{"--price-out", *flags.priceOut}})
+            if (!(value >= 0) || !std::isfinite(value))
+                return std::string(flag) + " must be at least 0 USD per 1M tokens, got " +
+                       text::shortNumber(value);
+        job.price = TokenPrice{*flags.priceIn, *flags.priceOut};
+    }
+    return {};
+}
+
+void applyLocalModelDefaults(const GenerateFlags& flags, JobSpec& job) {
+    if (job.provider.name != "local" || !flags.configFile.empty())
+        return;
+    if (!flags.concurrency)
+        job.concurrency = engine::kLocalModelConcurrency;
+    if (!flags.rowsPerRequest)
+        job.rowsPerRequest = engine::kLocalModelRowsPerRequest;
+}
 
 JobBuildResult buildDraft(const GenerateFlags& flags, const TemplateRegistry& templates) {
     JobSpec job;
@@ -118,6 +149,8 @@ JobBuildResult buildDraft(const GenerateFlags& flags, const TemplateRegistry& te
         job.chunkOverlap = *flags.chunkOverlap;
     if (flags.similarityThreshold)
         job.similarityThreshold = *flags.similarityThreshold;
+    if (auto error = applyBudgetFlags(flags, job); !error.empty())
+        return {std::nullopt, error};
     if (curation) {
         // The template's question-writing prompt, seeds and question/answer examples do not fit curation:
         // the instruction and examples are the user's.

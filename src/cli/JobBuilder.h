@@ -44,6 +44,9 @@ struct GenerateFlags {
     std::optional<int> chunkSize;
     std::optional<int> chunkOverlap;
     std::optional<double> similarityThreshold;
+    std::optional<double> maxCost;  // USD
+    std::optional<double> priceIn;  // USD per 1M input tokens
+    std::optional<double> priceOut; // USD per 1M output tokens
 };
 
 struct JobBuildResult {
@@ -51,6 +54,10 @@ struct JobBuildResult {
     std::string error; // one line naming the file, field or value
 };
 
+// --max-cost, --price-in and --price-out into the job; a one-line error naming the flag and its value.
+[[nodiscard]] std::string applyBudgetFlags(const GenerateFlags& flags, JobSpec& job);
+// The embedded model's concurrency and rows per request, unless the flags or a job file chose them.
+void applyLocalModelDefaults(const GenerateFlags& flags, JobSpec& job);
 // The job document from a job file, the flags and the template, validated.
 [[nodiscard]] JobBuildResult buildJob(const GenerateFlags& flags, const TemplateRegistry& templates);
 // The same without the checks that only a run needs (e.g. for asking the model to suggest a prompt).

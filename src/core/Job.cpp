@@ -1,5 +1,7 @@
 #include "core/Job.h"
 
+#include "core/Text.h"
+
 #include <cmath>
 
 namespace sds {
@@ -99,6 +101,10 @@ nlohmann::json toJson(const JobSpec& job) {
     if (job.workflow == Workflow::CustomDataCuration)
         json["input_key"] = job.inputKey;
     json["similarity_threshold"] = job.similarityThreshold;
+    if (job.price)
+        json["price"] = {{"input", job.price->inputPerMillion}, {"output", job.price->outputPerMillion}};
+    if (job.maxCostUsd)
+        json["max_cost_usd"] = *job.maxCostUsd;
     return json;
 }
 
@@ -233,6 +239,22 @@ JobParseResult jobFromJson(const nlohmann::json& json, const std::string& source
     reader.read(json, "", "chunk_overlap", job.chunkOverlap);
     reader.read(json, "", "input_key", job.inputKey);
     reader.read(json, "", "similarity_threshold", job.similarityThreshold);
+    if (json.contains("max_cost_usd") && !json["max_cost_usd"].is_null()) {
+        double cap = 0;
+        reader.read(json, "", "max_cost_usd", cap);
+        job.maxCostUsd = cap;
+    }
+    if (json.contains("price") && !json["price"].is_null()) {
+        const auto& price = json["price"];
+        if (!price.is_object() || !price.contains("input") || !price.contains("output")) {
+            reader.fail("price", "must be {\"input\": USD per 1M tokens, \"output\": USD per 1M tokens}");
+        } else {
+            TokenPrice value;
+            reader.read(price, "price", "input", value.inputPerMillion);
+            reader.read(price, "price", "output", value.outputPerMillion);
+            job.price = value;
+        }
+    }
     if (!reader.error().empty())
         return {std::nullopt, reader.error()};
     return {std::move(job), {}};
@@ -278,6 +300,14 @@ std::vector<std::string> validate(const JobSpec& job) {
         problem("similarity_threshold must be above 0 and at most 1 (1 turns near-duplicate filtering off), "
                 "got " +
                 std::to_string(job.similarityThreshold));
+    if (job.maxCostUsd && !(*job.maxCostUsd > 0 && std::isfinite(*job.maxCostUsd)))
+        problem("max_cost_usd must be a positive amount of USD, got " + text::shortNumber(*job.maxCostUsd));
+    if (job.price &&
+        !(job.price->inputPerMillion >= 0 && job.price->outputPerMillion >= 0 &&
+          std::isfinite(job.price->inputPerMillion) && std::isfinite(job.price->outputPerMillion)))
+        problem("price must be at least 0 USD per 1M tokens, got " +
+                text::shortNumber(job.price->inputPerMillion) + " in, " +
+                text::shortNumber(job.price->outputPerMillion) + " out");
     if (job.seeds.size() > 500)
         problem("seeds: at most 500 seeds, got " + std::to_string(job.seeds.size()));
     for (std::size_t i = 0; i < job.seeds.size(); ++i)

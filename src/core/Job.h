@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/Pricing.h"
 #include "core/Template.h"
 
 #include <nlohmann/json.hpp>
@@ -52,6 +53,10 @@ struct JobSpec {
     std::string inputKey = "Prompt"; // curation: the field of each element sent to the model
     // A question whose ROUGE-L F1 with an earlier one is above this is a near-duplicate; 1 turns it off.
     double similarityThreshold = 0.7;
+    // The model's price for this job, over the price table (for a model the table does not know).
+    std::optional<TokenPrice> price;
+    // The run stops before its cost (in USD) would pass this; none: no cap.
+    std::optional<double> maxCostUsd;
 
     bool operator==(const JobSpec&) const = default;
 

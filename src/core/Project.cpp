@@ -50,6 +50,16 @@ TemplateRegistry Project::loadTemplates() const {
     return registry;
 }
 
+Project::Prices Project::loadPrices() const {
+    Prices prices;
+    prices.error = prices.table.loadFile(resourcesDir() / "prices.json");
+    std::error_code ec;
+    if (std::filesystem::exists(pricesFile(), ec))
+        if (auto error = prices.table.loadFile(pricesFile()); !error.empty() && prices.error.empty())
+            prices.error = std::move(error);
+    return prices;
+}
+
 std::filesystem::path builtinTemplatesDir() {
     return locate("SDS_TEMPLATES_DIR", "templates", SDS_SOURCE_TEMPLATES_DIR);
 }

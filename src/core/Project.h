@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/Pricing.h"
 #include "core/Template.h"
 
 #include <filesystem>
@@ -20,12 +21,21 @@ public:
     [[nodiscard]] std::filesystem::path templatesDir() const { return m_root / "templates"; }
     [[nodiscard]] std::filesystem::path modelsDir() const { return m_root / "models"; }
     [[nodiscard]] std::filesystem::path historyDatabase() const { return m_root / "generations.sqlite"; }
+    // Your prices, over the built-in ones (resources/prices.json).
+    [[nodiscard]] std::filesystem::path pricesFile() const { return m_root / "prices.json"; }
 
     // Creates the folders; an error message naming the folder, empty on success.
     [[nodiscard]] std::string ensureExists() const;
 
     // Built-in templates, then the project's own.
     [[nodiscard]] TemplateRegistry loadTemplates() const;
+
+    struct Prices {
+        PriceTable table;
+        std::string error; // the first file that could not be used, and why; its prices are left out
+    };
+    // The built-in price table, then the project's prices.json over it.
+    [[nodiscard]] Prices loadPrices() const;
 
 private:
     std::filesystem::path m_root;

@@ -45,7 +45,7 @@ constexpr const char* kColumns =
     "id, display_name, template, workflow, provider, model, parameters, requested_size, completed_rows, "
     "status, "
     "output_path, run_dir, created_at, finished_at, input_tokens, output_tokens, score, error, validation, "
-    "evaluation";
+    "evaluation, cost_usd, max_cost_usd, requests_done, requests_planned";
 
 RunRecord recordFrom(const Statement& s) {
     RunRecord r;
@@ -71,6 +71,12 @@ RunRecord recordFrom(const Statement& s) {
     r.error = s.text(17);
     r.validationJson = s.text(18);
     r.evaluationJson = s.text(19);
+    if (!s.isNull(20))
+        r.costUsd = s.real(20);
+    if (!s.isNull(21))
+        r.maxCostUsd = s.real(21);
+    r.requestsDone = static_cast<int>(s.integer(22));
+    r.requestsPlanned = static_cast<int>(s.integer(23));
     return r;
 }
 
@@ -90,13 +96,15 @@ std::string toString(RunStatus status) {
         return "cancelled";
     case RunStatus::Interrupted:
         return "interrupted";
+    case RunStatus::StoppedAtBudget:
+        return "stopped_at_budget";
     }
     return "failed";
 }
 
 std::optional<RunStatus> runStatusFromString(const std::string& text) {
     for (auto status : {RunStatus::Running, RunStatus::Completed, RunStatus::Partial, RunStatus::Failed,
-                        RunStatus::Cancelled, RunStatus::Interrupted})
+                        RunStatus::Cancelled, RunStatus::Interrupted, RunStatus::StoppedAtBudget})
         if (toString(status) == text)
             return status;
     return std::nullopt;
@@ -165,6 +173,10 @@ std::string RunHistory::migrate() {
         "NULL,"
         " part TEXT NOT NULL, rows INTEGER NOT NULL, created_at INTEGER NOT NULL);"
         "CREATE INDEX exports_run ON exports(run_id, id);",
+        "ALTER TABLE runs ADD COLUMN cost_usd REAL;"
+        "ALTER TABLE runs ADD COLUMN max_cost_usd REAL;"
+        "ALTER TABLE runs ADD COLUMN requests_done INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE runs ADD COLUMN requests_planned INTEGER NOT NULL DEFAULT 0;",
     };
     constexpr int kTarget = static_cast<int>(std::size(kMigrations));
     static_assert(kTarget == kSchemaVersion);
@@ -199,7 +211,7 @@ std::string RunHistory::insert(const RunRecord& r) {
     std::lock_guard lock(m_mutex);
     const std::string sql =
         std::string("INSERT INTO runs (") + kColumns +
-        ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)";
+        ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)";
     Statement s(m_db, sql.c_str());
     if (!s.prepared())
         return m_file.string() + ": " + sqlite3_errmsg(m_db);
@@ -223,6 +235,10 @@ std::string RunHistory::insert(const RunRecord& r) {
     s.bind(18, r.error);
     s.bind(19, r.validationJson);
     s.bind(20, r.evaluationJson);
+    s.bind(21, r.costUsd);
+    s.bind(22, r.maxCostUsd);
+    s.bind(23, r.requestsDone);
+    s.bind(24, r.requestsPlanned);
     if (s.step() != SQLITE_DONE)
         return m_file.string() + ": cannot record run " + r.id + ": " + sqlite3_errmsg(m_db);
     return {};
@@ -233,7 +249,8 @@ std::string RunHistory::update(const RunRecord& r) {
     Statement s(m_db,
                 "UPDATE runs SET display_name=?2, template=?3, workflow=?4, provider=?5, model=?6,"
                 " parameters=?7, requested_size=?8, completed_rows=?9, status=?10, output_path=?11,"
-                " run_dir=?12, finished_at=?13, input_tokens=?14, output_tokens=?15, score=?16, error=?17"
+                " run_dir=?12, finished_at=?13, input_tokens=?14, output_tokens=?15, score=?16, error=?17,"
+                " cost_usd=?18, max_cost_usd=?19, requests_done=?20, requests_planned=?21"
                 " WHERE id=?1");
     s.bind(1, r.id);
     s.bind(2, r.displayName);
@@ -252,19 +269,25 @@ std::string RunHistory::update(const RunRecord& r) {
     s.bind(15, r.outputTokens);
     s.bind(16, r.score);
     s.bind(17, r.error);
+    s.bind(18, r.costUsd);
+    s.bind(19, r.maxCostUsd);
+    s.bind(20, r.requestsDone);
+    s.bind(21, r.requestsPlanned);
     if (s.step() != SQLITE_DONE)
         return m_file.string() + ": cannot update run " + r.id + ": " + sqlite3_errmsg(m_db);
     return {};
 }
 
 std::string RunHistory::updateProgress(const std::string& id, int completedRows, std::int64_t inputTokens,
-                                       std::int64_t outputTokens) {
+                                       std::int64_t outputTokens, std::optional<double> costUsd) {
     std::lock_guard lock(m_mutex);
-    Statement s(m_db, "UPDATE runs SET completed_rows=?2, input_tokens=?3, output_tokens=?4 WHERE id=?1");
+    Statement s(m_db, "UPDATE runs SET completed_rows=?2, input_tokens=?3, output_tokens=?4,"
+                      " cost_usd=COALESCE(?5, cost_usd) WHERE id=?1");
     s.bind(1, id);
     s.bind(2, completedRows);
     s.bind(3, inputTokens);
     s.bind(4, outputTokens);
+    s.bind(5, costUsd);
     if (s.step() != SQLITE_DONE)
         return m_file.string() + ": " + sqlite3_errmsg(m_db);
     return {};

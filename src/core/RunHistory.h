@@ -12,8 +12,9 @@ struct sqlite3;
 namespace sds {
 
 // Interrupted is never stored: it is how a run recorded as Running looks when no process runs it any more
-// (see core/RunLock.h).
-enum class RunStatus { Running, Completed, Partial, Failed, Cancelled, Interrupted };
+// (see core/RunLock.h). StoppedAtBudget: the next request could have passed the run's cost cap; rows kept,
+// resumable.
+enum class RunStatus { Running, Completed, Partial, Failed, Cancelled, Interrupted, StoppedAtBudget };
 [[nodiscard]] std::string toString(RunStatus status);
 [[nodiscard]] std::optional<RunStatus> runStatusFromString(const std::string& text);
 
@@ -40,6 +41,10 @@ struct RunRecord {
     std::string validationJson; // {"passed": n, "failed": n, "unjudged": n, "not_applicable": n}; empty until
                                 // validated
     std::string evaluationJson; // judge, scale, rows scored, summary file; empty until evaluated
+    std::optional<double> costUsd;    // spent so far; none when the model's price is unknown
+    std::optional<double> maxCostUsd; // the run's cost cap
+    int requestsDone = 0;             // every session of the run, answered or given up
+    int requestsPlanned = 0;          // if every answer were complete
 };
 
 // A file exported from a run's dataset.
@@ -63,13 +68,14 @@ public:
 
     // Opens or creates the database and migrates it; an error message naming the file, empty on success.
     [[nodiscard]] std::string open(const std::filesystem::path& file);
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
     [[nodiscard]] int schemaVersion();
 
     [[nodiscard]] std::string insert(const RunRecord& record);
     [[nodiscard]] std::string update(const RunRecord& record);
     [[nodiscard]] std::string updateProgress(const std::string& id, int completedRows,
-                                             std::int64_t inputTokens, std::int64_t outputTokens);
+                                             std::int64_t inputTokens, std::int64_t outputTokens,
+                                             std::optional<double> costUsd = std::nullopt);
     [[nodiscard]] std::string rename(const std::string& id, const std::string& displayName);
     [[nodiscard]] std::string remove(const std::string& id);
     [[nodiscard]] std::optional<RunRecord> find(const std::string& id);

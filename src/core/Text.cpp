@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace sds::text {
 namespace {
@@ -49,6 +50,12 @@ std::string percentDecode(std::string_view text) {
         decoded += text[i];
     }
     return decoded;
+}
+
+std::string shortNumber(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", value);
+    return text;
 }
 
 } // namespace sds::text

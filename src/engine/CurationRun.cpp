@@ -132,7 +132,9 @@ struct CurationRun::State : WorkSource<Element> {
     State(JobSpec jobSpec, std::filesystem::path inputPath, std::shared_ptr<providers::Provider> provider,
           Journal& j, RunOptions o)
         : job(std::move(jobSpec)), input(std::move(inputPath)), journal(j), options(std::move(o)),
-          pool(*this, std::move(provider), job.concurrency, options.retryPolicy()), elements(input) {}
+          pool(*this, std::move(provider), job.concurrency, options.retryPolicy()), elements(input) {
+        pool.limitSpending(options.spending);
+    }
 
     [[nodiscard]] bool finished() const override { return elements.finished(); }
 
@@ -245,6 +247,7 @@ RunOutcome CurationRun::run(const CancellationToken& cancel) {
     s.progress.rowsRequested = static_cast<int>(check.usable());
     s.progress.requestsPlanned = static_cast<int>(check.usable());
     s.progress.skippedInputs = static_cast<int>(check.missingField.size());
+    s.progress.maxCostUsd = s.options.spending.capUsd;
     s.elements.resize(check.elements);
     s.curated.assign(check.elements, false);
     Journal::read(s.journal.path(), [&](JournalRow&& row) {
@@ -270,7 +273,7 @@ RunOutcome CurationRun::run(const CancellationToken& cancel) {
     outcome.progress = s.snapshot();
     outcome.problems = s.pool.problems();
     outcome.failed.elements = s.stillFailed();
-    settle(outcome, s.pool.fatalError(), cancel);
+    settle(outcome, s.pool.fatalError(), cancel, s.pool.stoppedAtBudget());
     if (s.progressCallback)
         s.progressCallback(outcome.progress);
     return outcome;

@@ -109,7 +109,9 @@ struct GenerationRun::State : WorkSource<Batch> {
         : job(std::move(jobSpec)), journal(j), options(std::move(o)),
           pool(*this, std::move(provider), job.concurrency, options.retryPolicy()),
           seenQuestions(static_cast<std::size_t>(std::max(0, job.size))),
-          similarQuestions(job.similarityThreshold) {}
+          similarQuestions(job.similarityThreshold) {
+        pool.limitSpending(options.spending);
+    }
 
     [[nodiscard]] bool finished() const override {
         return std::all_of(seeds.begin(), seeds.end(), [](const SeedState& s) {
@@ -283,6 +285,7 @@ struct GenerationRun::State : WorkSource<Batch> {
         progress = {};
         progress.rowsRequested = job.size;
         progress.requestsPlanned = plannedRequests;
+        progress.maxCostUsd = options.spending.capUsd;
     }
 
     // Rows already journaled (a resumed run) count, and their questions are not asked again.
@@ -371,7 +374,7 @@ RunOutcome GenerationRun::run(const CancellationToken& cancel) {
         outcome.seeds.push_back(
             {seed.label, seed.quota, seed.accepted, seed.duplicates, seed.nearDuplicates});
     outcome.failed.seeds = s.failedSeeds();
-    settle(outcome, s.pool.fatalError(), cancel);
+    settle(outcome, s.pool.fatalError(), cancel, s.pool.stoppedAtBudget());
     if (s.progressCallback)
         s.progressCallback(outcome.progress);
     return outcome;
@@ -385,6 +388,7 @@ Progress withCounters(Progress p, const RequestCounters& counters,
     p.retries = counters.retries;
     p.failedRequests = counters.failedRequests;
     p.tokens = counters.tokens;
+    p.costUsd = counters.costUsd;
     p.elapsedSeconds = std::chrono::duration<double>(Clock::now() - started).count();
     p.rowsPerSecond = p.elapsedSeconds > 0 ? rowsThisSession / p.elapsedSeconds : 0;
     const int remaining = p.rowsRequested - p.rowsDone;
@@ -392,7 +396,8 @@ Progress withCounters(Progress p, const RequestCounters& counters,
     return p;
 }
 
-void settle(RunOutcome& outcome, const std::string& fatalError, const CancellationToken& cancel) {
+void settle(RunOutcome& outcome, const std::string& fatalError, const CancellationToken& cancel,
+            bool stoppedAtBudget) {
     const Progress& progress = outcome.progress;
     if (!fatalError.empty()) {
         outcome.status = RunStatus::Failed;
@@ -402,6 +407,12 @@ void settle(RunOutcome& outcome, const std::string& fatalError, const Cancellati
         outcome.error = "cancelled";
     } else if (progress.rowsDone >= progress.rowsRequested) {
         outcome.status = RunStatus::Completed;
+    } else if (stoppedAtBudget) {
+        outcome.status = RunStatus::StoppedAtBudget;
+        outcome.error = "stopped at the budget of " + formatUsd(progress.maxCostUsd.value_or(0)) +
+                        " (spent " + formatUsd(progress.costUsd.value_or(0)) +
+                        "): " + std::to_string(progress.rowsRequested - progress.rowsDone) +
+                        " rows missing; the next request could have passed it";
     } else {
         outcome.status = RunStatus::Partial;
         outcome.error = std::to_string(progress.rowsRequested - progress.rowsDone) + " rows missing after " +

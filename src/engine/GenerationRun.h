@@ -32,6 +32,8 @@ struct Progress {
     int nearDuplicates = 0; // questions too close to an earlier one (ROUGE-L), re-asked
     int skippedInputs = 0;  // curation: elements without the input field
     providers::TokenUsage tokens;
+    std::optional<double> costUsd;    // spent, earlier sessions included; none when the price is unknown
+    std::optional<double> maxCostUsd; // the cap
     double elapsedSeconds = 0;
     double rowsPerSecond = 0;
     double etaSeconds = -1; // unknown
@@ -49,6 +51,7 @@ struct RunOptions {
     std::chrono::milliseconds journalSyncInterval{std::chrono::seconds(1)};
     PromptOptions prompt;
     std::uint64_t randomSeed = 0;
+    Spending spending;
 
     [[nodiscard]] RetryPolicy retryPolicy() const {
         return {maxAttemptsPerRequest, backoffBase, backoffCap, progressInterval, randomSeed};
@@ -112,9 +115,10 @@ void runReportingProgress(RequestPool<Task>& pool, const CancellationToken& canc
         journal->sync();
 }
 
-// The outcome's status and error from its counts: failed (with `fatalError`), cancelled, completed or
-// partial.
-void settle(RunOutcome& outcome, const std::string& fatalError, const CancellationToken& cancel);
+// The outcome's status and error from its counts: failed (with `fatalError`), cancelled, completed, stopped
+// at the budget or partial.
+void settle(RunOutcome& outcome, const std::string& fatalError, const CancellationToken& cancel,
+            bool stoppedAtBudget = false);
 
 // One generation: the plan of seed × batch fanned out over a pool of workers, as many requests in
 // flight as the adaptive limit allows. Accepted rows go to the journal as they arrive.

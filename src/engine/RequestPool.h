@@ -3,6 +3,7 @@
 #include "core/Cancellation.h"
 #include "core/Template.h"
 #include "engine/Backoff.h"
+#include "engine/Spending.h"
 #include "providers/Provider.h"
 
 #include <algorithm>
@@ -34,6 +35,7 @@ struct RequestCounters {
     int retries = 0;
     int failedRequests = 0; // given up after their retries, or failed for good
     providers::TokenUsage tokens;
+    std::optional<double> costUsd; // earlier sessions included; none when the price is unknown
 };
 
 // The work a pool runs: generation batches, curation elements, rows to judge. Methods marked "locked"
@@ -57,7 +59,8 @@ public:
 };
 
 // Requests fanned out over worker threads, as many in flight as the adaptive limit allows, retried
-// with exponential backoff (honouring Retry-After); a non-retryable error fails the whole run fast.
+// with exponential backoff (honouring Retry-After); a non-retryable error fails the whole run fast. With a
+// cost cap, no request is sent that could take the cost past it (see SpendingMeter).
 template <class Task> class RequestPool {
 public:
     RequestPool(WorkSource<Task>& source, std::shared_ptr<providers::Provider> provider, int maxConcurrency,
@@ -66,6 +69,11 @@ public:
           m_maxConcurrency(maxConcurrency), m_policy(policy) {}
 
     [[nodiscard]] std::mutex& mutex() { return m_mutex; }
+
+    // Before run(): what requests cost and the cap.
+    void limitSpending(const Spending& spending) { m_spending = SpendingMeter(spending); }
+    // The run ended because the next request could have passed the cost cap.
+    [[nodiscard]] bool stoppedAtBudget() const { return m_spending.capReached(); }
 
     // locked: stops the run; the first message is kept.
     void fail(const std::string& message) {
@@ -82,6 +90,7 @@ public:
     [[nodiscard]] RequestCounters counters() const {
         RequestCounters c = m_counters;
         c.concurrencyLimit = m_limiter.limit();
+        c.costUsd = m_spending.spentUsd();
         return c;
     }
     [[nodiscard]] const std::string& fatalError() const { return m_fatalError; }
@@ -118,7 +127,9 @@ public:
     void notify() { m_changed.notify_all(); }
 
 private:
-    [[nodiscard]] bool done() const { return !m_fatalError.empty() || m_source.finished(); }
+    [[nodiscard]] bool done() const {
+        return !m_fatalError.empty() || m_spending.capReached() || m_source.finished();
+    }
 
     bool sleepUnlessCancelled(std::chrono::milliseconds wait, const CancellationToken& cancel) {
         using Clock = std::chrono::steady_clock;
@@ -172,6 +183,21 @@ private:
             }
             Task& task = *next;
             const providers::ChatRequest request = m_source.request(task);
+            std::optional<double> reservation;
+            {
+                std::lock_guard lock(m_mutex);
+                reservation = m_spending.reserve(request);
+                if (!reservation) {
+                    m_source.abandon(task);
+                    --m_counters.inFlight;
+                    holding = 0;
+                }
+            }
+            if (!reservation) {
+                m_changed.notify_all();
+                return;
+            }
+            bool released = false;
             for (int attempt = 0;; ++attempt) {
                 auto result = m_provider->chat(request, cancel);
                 if (result.ok()) {
@@ -180,6 +206,8 @@ private:
                         m_limiter.onSuccess();
                         ++m_counters.requestsDone;
                         m_counters.tokens += result.value().usage;
+                        m_spending.release(*reservation, request, result.value().usage);
+                        released = true;
                     }
                     m_source.complete(task, std::move(result.value()));
                     break;
@@ -220,6 +248,8 @@ private:
             }
             {
                 std::lock_guard lock(m_mutex);
+                if (!released)
+                    m_spending.release(*reservation, request, std::nullopt);
                 --m_counters.inFlight;
                 holding = 0;
             }
@@ -235,6 +265,7 @@ private:
     int m_maxConcurrency;
     RetryPolicy m_policy;
     RequestCounters m_counters;
+    SpendingMeter m_spending;
     std::string m_fatalError;
     std::vector<std::string> m_problems;
 };

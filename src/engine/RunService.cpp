@@ -56,9 +56,10 @@ std::filesystem::path chunksFile(const std::filesystem::path& runDir) {
     return runDir / "chunks.json";
 }
 
-// The excerpts of the job's documents; a file that cannot be read is a notice and the others are used.
-std::variant<std::vector<GroundingChunk>, std::string> chunkDocuments(const JobSpec& job,
-                                                                      std::vector<std::string>& notices) {
+} // namespace
+
+std::variant<std::vector<GroundingChunk>, std::string> documentExcerpts(const JobSpec& job,
+                                                                        std::vector<std::string>& notices) {
     std::vector<GroundingChunk> chunks;
     std::vector<std::string> errors;
     const documents::ChunkOptions options{static_cast<std::size_t>(job.chunkSize),
@@ -84,6 +85,8 @@ std::variant<std::vector<GroundingChunk>, std::string> chunkDocuments(const JobS
     }
     return chunks;
 }
+
+namespace {
 
 std::string saveChunks(const std::filesystem::path& file, const std::vector<GroundingChunk>& chunks) {
     nlohmann::json json = nlohmann::json::array();
@@ -111,7 +114,7 @@ std::variant<std::vector<GroundingChunk>, std::string> loadChunks(const std::fil
 // Checks what the job reads before anything is sent: the documents' excerpts, or the curation input.
 std::string prepareInput(PreparedRun& run) {
     if (run.job.groundedInDocuments()) {
-        auto chunks = chunkDocuments(run.job, run.notices);
+        auto chunks = documentExcerpts(run.job, run.notices);
         if (auto* error = std::get_if<std::string>(&chunks))
             return *error;
         run.chunks = std::move(std::get<std::vector<GroundingChunk>>(chunks));
@@ -139,6 +142,39 @@ nlohmann::json inputFingerprint(const PreparedRun& run) {
 
 std::filesystem::path inputFingerprintFile(const std::filesystem::path& runDir) {
     return runDir / "input.json";
+}
+
+// The metadata's "cost": what the run spent (earlier sessions included), at which price, and its cap.
+nlohmann::json costJson(const PreparedRun& run, const Progress& progress) {
+    nlohmann::json cost = {
+        {"usd", progress.costUsd ? nlohmann::json(*progress.costUsd) : nlohmann::json()},
+        {"max_cost_usd", run.job.maxCostUsd ? nlohmann::json(*run.job.maxCostUsd) : nlohmann::json()}};
+    if (run.price)
+        cost["price"] = {{"input_per_million", run.price->price.inputPerMillion},
+                         {"output_per_million", run.price->price.outputPerMillion},
+                         {"source", run.price->source}};
+    else
+        cost["price"] = "unknown";
+    return cost;
+}
+
+// job.json: the job as it runs, with the dataset file it writes.
+std::string saveRunJob(const PreparedRun& run) {
+    nlohmann::json saved = toJson(run.job);
+    saved["output"] = run.datasetPath.string();
+    return writeFileAtomically(run.runDir / "job.json", saved.dump(2) + "\n");
+}
+
+// The run's price from the job or the price table; an error when the table cannot be read or the job's
+// budget needs a price nobody gave.
+std::string resolvePrice(PreparedRun& run, const Project& project) {
+    const auto prices = project.loadPrices();
+    if (!prices.error.empty())
+        return prices.error;
+    if (auto problem = budgetProblem(run.job, prices.table); !problem.empty())
+        return problem;
+    run.price = priceOf(run.job, prices.table);
+    return {};
 }
 
 } // namespace
@@ -177,6 +213,8 @@ std::variant<PreparedRun, std::string> RunService::prepare(const JobSpec& job) {
         file = std::filesystem::absolute(file).lexically_normal().string();
     if (auto error = prepareInput(run); !error.empty())
         return error;
+    if (auto error = resolvePrice(run, m_project); !error.empty())
+        return error;
     run.id = newRunId();
     run.createdAtMs = nowMs();
     run.runDir = m_project.runDir(run.id);
@@ -196,9 +234,7 @@ std::variant<PreparedRun, std::string> RunService::prepare(const JobSpec& job) {
     if (!locked.lock)
         return locked.error;
     run.lock = std::move(locked.lock);
-    nlohmann::json saved = toJson(run.job);
-    saved["output"] = run.datasetPath.string();
-    if (auto error = writeFileAtomically(run.runDir / "job.json", saved.dump(2) + "\n"); !error.empty())
+    if (auto error = saveRunJob(run); !error.empty())
         return error;
     if (!run.chunks.empty())
         if (auto error = saveChunks(chunksFile(run.runDir), run.chunks); !error.empty())
@@ -221,13 +257,17 @@ std::variant<PreparedRun, std::string> RunService::prepare(const JobSpec& job) {
     record.outputPath = run.datasetPath.string();
     record.runDir = run.runDir.string();
     record.createdAtMs = run.createdAtMs;
+    record.maxCostUsd = run.job.maxCostUsd;
+    if (run.price)
+        record.costUsd = 0.0;
     if (auto error = m_history.insert(record); !error.empty())
         return error;
     return run;
 }
 
 std::variant<PreparedRun, std::string> RunService::prepareResume(const std::string& runId,
-                                                                 ResumeScope scope) {
+                                                                 ResumeScope scope,
+                                                                 std::optional<double> maxCostUsd) {
     auto record = m_history.find(runId);
     if (!record)
         return "no run with id " + runId + " (see `sds runs`)";
@@ -268,6 +308,18 @@ std::variant<PreparedRun, std::string> RunService::prepareResume(const std::stri
     run.metadataPath = run.datasetPath.parent_path() / (run.datasetPath.stem().string() + ".metadata.json");
     run.resumed = true;
     run.tokensBefore = {record->inputTokens, record->outputTokens};
+    run.costBefore = record->costUsd;
+    run.requestsBefore = record->requestsDone;
+    if (maxCostUsd) {
+        run.job.maxCostUsd = maxCostUsd;
+        if (const auto problems = validate(run.job); !problems.empty())
+            return "cannot resume run " + runId + ": " + problems.front();
+    }
+    if (auto error = resolvePrice(run, m_project); !error.empty())
+        return "cannot resume run " + runId + ": " + error;
+    if (maxCostUsd)
+        if (auto error = saveRunJob(run); !error.empty())
+            return error;
     if (run.job.groundedInDocuments()) {
         auto chunks = loadChunks(chunksFile(run.runDir));
         if (auto* error = std::get_if<std::string>(&chunks))
@@ -294,6 +346,7 @@ std::variant<PreparedRun, std::string> RunService::prepareResume(const std::stri
     updated.status = RunStatus::Running;
     updated.finishedAtMs.reset();
     updated.error.clear();
+    updated.maxCostUsd = run.job.maxCostUsd;
     if (auto error = m_history.update(updated); !error.empty())
         return error;
     return run;
@@ -322,13 +375,15 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
         markFailed(run, error);
         return report;
     }
+    if (run.price)
+        options.spending = {run.price->price, run.job.maxCostUsd, run.costBefore.value_or(0)};
     auto lastSaved = std::chrono::steady_clock::now();
     const auto onProgress = [&](const Progress& progress) {
         if (std::chrono::steady_clock::now() - lastSaved > std::chrono::seconds(1)) {
             lastSaved = std::chrono::steady_clock::now();
-            if (auto error = m_history.updateProgress(run.id, progress.rowsDone,
-                                                      run.tokensBefore.input + progress.tokens.input,
-                                                      run.tokensBefore.output + progress.tokens.output);
+            if (auto error = m_history.updateProgress(
+                    run.id, progress.rowsDone, run.tokensBefore.input + progress.tokens.input,
+                    run.tokensBefore.output + progress.tokens.output, progress.costUsd);
                 !error.empty())
                 spdlog::warn("db: {}", error);
         }
@@ -400,10 +455,13 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
           {"incomplete_items_reasked", p.invalidItems},
           {"near_duplicates_rejected", p.nearDuplicates},
           {"inputs_skipped", p.skippedInputs},
-          {"rows_resumed", p.rowsResumed}}},
+          {"rows_resumed", p.rowsResumed},
+          {"requests_all_sessions", run.requestsBefore + p.requestsDone},
+          {"requests_planned", p.requestsPlanned}}},
         {"tokens",
          {{"input", run.tokensBefore.input + p.tokens.input},
           {"output", run.tokensBefore.output + p.tokens.output}}},
+        {"cost", costJson(run, p)},
         {"created_at_ms", run.createdAtMs},
         {"finished_at_ms", nowMs()},
         {"seconds_this_session", report.seconds},
@@ -438,6 +496,10 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
         record->completedRows = static_cast<int>(report.datasetRows);
         record->inputTokens = run.tokensBefore.input + p.tokens.input;
         record->outputTokens = run.tokensBefore.output + p.tokens.output;
+        record->costUsd = p.costUsd;
+        record->maxCostUsd = run.job.maxCostUsd;
+        record->requestsDone = run.requestsBefore + p.requestsDone;
+        record->requestsPlanned = p.requestsPlanned;
         record->finishedAtMs = nowMs();
         record->error = report.outcome.error;
         if (!report.datasetPath.empty())

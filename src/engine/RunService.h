@@ -31,6 +31,9 @@ struct PreparedRun {
     // Held from before the history says "running" until the run is dropped: others see it is running.
     std::shared_ptr<RunLock> lock;
     providers::TokenUsage tokensBefore; // spent by earlier sessions of a resumed run
+    std::optional<double> costBefore;   // their cost, when known
+    int requestsBefore = 0;             // their requests
+    std::optional<FoundPrice> price;    // the model's price; none when unknown
     std::vector<GroundingChunk> chunks; // documents workflow: the excerpts, saved in the run folder
     std::size_t inputElements = 0;      // curation: elements in the input file
     // What the user should know before the run starts: unusable documents, skipped curation elements.
@@ -62,9 +65,11 @@ public:
     // job's input cannot be used (no document has text, the curation file is malformed).
     [[nodiscard]] std::variant<PreparedRun, std::string> prepare(const JobSpec& job);
     // The run `runId` again, from its saved job and journal; an error when unknown, already complete,
-    // running in another process, or (FailedOnly) when nothing of it failed.
+    // running in another process, or (FailedOnly) when nothing of it failed. `maxCostUsd`, when given, is
+    // the run's new cost cap (saved in its job.json).
     [[nodiscard]] std::variant<PreparedRun, std::string>
-    prepareResume(const std::string& runId, ResumeScope scope = ResumeScope::Everything);
+    prepareResume(const std::string& runId, ResumeScope scope = ResumeScope::Everything,
+                  std::optional<double> maxCostUsd = std::nullopt);
 
     RunReport execute(const PreparedRun& run, std::shared_ptr<providers::Provider> provider,
                       RunOptions options, const RunCallbacks& callbacks, const CancellationToken& cancel);
@@ -78,6 +83,11 @@ private:
     Project m_project;
     RunHistory& m_history;
 };
+
+// The excerpts of the job's documents; a file that cannot be read is a notice and the others are used. An
+// error when no document gives any text.
+[[nodiscard]] std::variant<std::vector<GroundingChunk>, std::string>
+documentExcerpts(const JobSpec& job, std::vector<std::string>& notices);
 
 [[nodiscard]] std::string newRunId();
 [[nodiscard]] std::int64_t nowMs();

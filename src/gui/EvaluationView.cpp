@@ -488,6 +488,7 @@ void EvaluationView::updateProgress() {
     case RunStatus::Failed:
     case RunStatus::Running:
     case RunStatus::Interrupted:
+    case RunStatus::StoppedAtBudget: // an evaluation has no budget
         m_status->setText(tr("The evaluation failed: %1").arg(state->error));
         break;
     }

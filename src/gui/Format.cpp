@@ -65,6 +65,8 @@ QString statusDisplayName(RunStatus status) {
         return QStringLiteral("Cancelled");
     case RunStatus::Interrupted:
         return QStringLiteral("Interrupted");
+    case RunStatus::StoppedAtBudget:
+        return QStringLiteral("Stopped at budget");
     }
     return {};
 }

@@ -18,7 +18,8 @@ bool sameRecord(const RunRecord& a, const RunRecord& b) {
     return a.id == b.id && a.displayName == b.displayName && a.completedRows == b.completedRows &&
            a.status == b.status && a.finishedAtMs == b.finishedAtMs && a.score == b.score &&
            a.model == b.model && a.error == b.error && a.outputPath == b.outputPath &&
-           a.validationJson == b.validationJson && a.evaluationJson == b.evaluationJson;
+           a.validationJson == b.validationJson && a.evaluationJson == b.evaluationJson &&
+           a.costUsd == b.costUsd && a.maxCostUsd == b.maxCostUsd;
 }
 
 std::optional<engine::ValidationCounts> validationCounts(const RunRecord& record) {
@@ -57,6 +58,15 @@ QString scoreToolTip(const RunRecord& record) {
         .arg(scale.value("max", 5))
         .arg(providerDisplayName(judge.value("provider", std::string())),
              qs(judge.value("model", std::string())));
+}
+
+QString costToolTip(const RunRecord& record) {
+    if (!record.costUsd)
+        return QObject::tr("Unknown price: give the model's price in Settings or on the Summary page");
+    const QString spent = qs(formatUsd(*record.costUsd));
+    if (!record.maxCostUsd)
+        return QObject::tr("Spent %1 (reported tokens times the price)").arg(spent);
+    return QObject::tr("Spent %1 of a %2 budget").arg(spent, qs(formatUsd(*record.maxCostUsd)));
 }
 
 } // namespace
@@ -104,6 +114,8 @@ QVariant GenerationsModel::headerData(int section, Qt::Orientation orientation, 
         return tr("Score");
     case Valid:
         return tr("Valid");
+    case Cost:
+        return tr("Cost");
     case Created:
         return tr("Created");
     case Duration:
@@ -147,6 +159,8 @@ QVariant GenerationsModel::data(const QModelIndex& index, int role) const {
                 .arg(counts->unjudged)
                 .arg(counts->notApplicable);
         }
+        if (index.column() == Cost)
+            return costToolTip(r);
         return {};
     }
     if (role == Qt::TextAlignmentRole) {
@@ -155,6 +169,7 @@ QVariant GenerationsModel::data(const QModelIndex& index, int role) const {
         case RowsCompleted:
         case Score:
         case Valid:
+        case Cost:
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
         default:
             return {};
@@ -194,6 +209,10 @@ QVariant GenerationsModel::data(const QModelIndex& index, int role) const {
         return tr("%1 / %2").arg(formatCount(static_cast<std::int64_t>(counts->passed)),
                                  formatCount(static_cast<std::int64_t>(judged)));
     }
+    case Cost:
+        if (!r.costUsd)
+            return sorting ? QVariant(-1.0) : QVariant();
+        return sorting ? QVariant(*r.costUsd) : QVariant(qs(formatUsd(*r.costUsd)));
     case Created:
         return sorting ? QVariant(static_cast<qlonglong>(r.createdAtMs))
                        : QVariant(formatTimestamp(r.createdAtMs));
@@ -310,6 +329,8 @@ void GenerationsModel::applyLiveProgress(int ticket) {
     r.completedRows = state->progress.rowsDone;
     r.inputTokens = state->progress.tokens.input;
     r.outputTokens = state->progress.tokens.output;
+    if (state->progress.costUsd)
+        r.costUsd = state->progress.costUsd;
     emit dataChanged(index(row, RowsCompleted), index(row, Duration));
 }
 

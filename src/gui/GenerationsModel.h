@@ -32,6 +32,7 @@ public:
         Status,
         Score,
         Valid,
+        Cost,
         Created,
         Duration,
         ColumnCount

@@ -101,7 +101,8 @@ GenerationsPage::GenerationsPage(AppContext& context, QWidget* parent) : QWidget
     m_statusFilter->setObjectName(QStringLiteral("statusFilter"));
     m_statusFilter->addItem(tr("All statuses"), -1);
     for (const auto status : {RunStatus::Running, RunStatus::Completed, RunStatus::Partial,
-                              RunStatus::Cancelled, RunStatus::Failed, RunStatus::Interrupted})
+                              RunStatus::Cancelled, RunStatus::Failed, RunStatus::Interrupted,
+                              RunStatus::StoppedAtBudget})
         m_statusFilter->addItem(statusDisplayName(status), static_cast<int>(status));
 
     auto* filter = new GenerationsFilter(this);
@@ -255,9 +256,11 @@ void GenerationsPage::updateActions() {
     const RunRecord* record = selectedRecord();
     const bool selected = record != nullptr;
     const bool active = selected && m_context.runs().isActive(qs(record->id));
-    const bool resumable = selected && !active &&
-                           (record->status == RunStatus::Partial || record->status == RunStatus::Cancelled ||
-                            record->status == RunStatus::Failed || record->status == RunStatus::Interrupted);
+    const bool resumable =
+        selected && !active &&
+        (record->status == RunStatus::Partial || record->status == RunStatus::Cancelled ||
+         record->status == RunStatus::Failed || record->status == RunStatus::Interrupted ||
+         record->status == RunStatus::StoppedAtBudget);
     m_open->setEnabled(selected);
     m_rerun->setEnabled(selected);
     m_editCopy->setEnabled(selected);
@@ -313,8 +316,35 @@ void GenerationsPage::resumeSelected() {
     const RunRecord* record = selectedRecord();
     if (!record)
         return;
+    std::optional<double> maxCostUsd;
+    if (record->status == RunStatus::StoppedAtBudget) {
+        maxCostUsd = askForBudget(*record);
+        if (!maxCostUsd)
+            return;
+    }
     showMessage(true, tr("Resuming \"%1\".").arg(qs(record->displayName)));
-    emit runStarted(m_context.runs().resume(qs(record->id)));
+    emit runStarted(m_context.runs().resume(qs(record->id), maxCostUsd));
+}
+
+std::optional<double> GenerationsPage::askForBudget(const RunRecord& record) {
+    const double spent = record.costUsd.value_or(0);
+    const auto answer =
+        Dialogs::current().text(this, tr("Resume with a higher budget"),
+                                tr("The run spent %1 of its %2 budget. New budget in USD:")
+                                    .arg(qs(formatUsd(spent)), qs(formatUsd(record.maxCostUsd.value_or(0)))),
+                                QString::number(std::max(2 * record.maxCostUsd.value_or(0), 1.0), 'f', 2));
+    if (!answer)
+        return std::nullopt;
+    bool ok = false;
+    const double budget = answer->trimmed().toDouble(&ok);
+    if (!ok || !(budget > spent)) {
+        showMessage(false,
+                    tr("The budget must be an amount of USD above the %1 already spent, not \"%2\": the "
+                       "run was not resumed.")
+                        .arg(qs(formatUsd(spent)), answer->trimmed()));
+        return std::nullopt;
+    }
+    return budget;
 }
 
 void GenerationsPage::retryFailedSelected() {

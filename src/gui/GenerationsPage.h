@@ -6,6 +6,7 @@
 
 #include <QWidget>
 #include <functional>
+#include <optional>
 
 class QAction;
 class QComboBox;
@@ -46,6 +47,8 @@ private:
     void editCopySelected();
     void resumeSelected();
     void retryFailedSelected();
+    // A run stopped at its budget resumes with a higher one; none when the user gave none.
+    [[nodiscard]] std::optional<double> askForBudget(const RunRecord& record);
     void renameSelected();
     void deleteSelected();
     void showMessage(bool ok, const QString& message);

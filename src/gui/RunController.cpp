@@ -35,15 +35,15 @@ RunController::~RunController() {
 }
 
 RunTicket RunController::start(const JobSpec& job) {
-    return launch({job, {}, engine::ResumeScope::Everything});
+    return launch({job, {}, engine::ResumeScope::Everything, std::nullopt});
 }
 
-RunTicket RunController::resume(const QString& runId) {
-    return launch({{}, runId, engine::ResumeScope::Everything});
+RunTicket RunController::resume(const QString& runId, std::optional<double> maxCostUsd) {
+    return launch({{}, runId, engine::ResumeScope::Everything, maxCostUsd});
 }
 
 RunTicket RunController::retryFailed(const QString& runId) {
-    return launch({{}, runId, engine::ResumeScope::FailedOnly});
+    return launch({{}, runId, engine::ResumeScope::FailedOnly, std::nullopt});
 }
 
 RunTicket RunController::launch(Request request) {
@@ -73,7 +73,7 @@ void RunController::work(const std::shared_ptr<Live>& live, const Request& reque
         engine::PreparedRun prepared;
         std::shared_ptr<providers::Provider> provider;
         if (!request.resumeId.isEmpty()) {
-            auto resumed = service.prepareResume(ss(request.resumeId), request.scope);
+            auto resumed = service.prepareResume(ss(request.resumeId), request.scope, request.maxCostUsd);
             if (auto* error = std::get_if<std::string>(&resumed))
                 return failToStart(live, *error);
             prepared = std::move(std::get<engine::PreparedRun>(resumed));

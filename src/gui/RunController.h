@@ -60,7 +60,8 @@ public:
     ~RunController() override; // cancels what still runs and waits for it (about a second)
 
     RunTicket start(const JobSpec& job);
-    RunTicket resume(const QString& runId);
+    // `maxCostUsd`, when given, is the run's new cost cap.
+    RunTicket resume(const QString& runId, std::optional<double> maxCostUsd = std::nullopt);
     // Asks only for what failed in the run's earlier sessions (engine::ResumeScope::FailedOnly).
     RunTicket retryFailed(const QString& runId);
     void cancel(RunTicket ticket);
@@ -84,6 +85,7 @@ private:
         JobSpec job;
         QString resumeId;
         engine::ResumeScope scope = engine::ResumeScope::Everything;
+        std::optional<double> maxCostUsd;
     };
     RunTicket launch(Request request);
     void work(const std::shared_ptr<Live>& live, const Request& request, const ProviderAccess& access,

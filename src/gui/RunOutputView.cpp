@@ -135,13 +135,15 @@ RunOutputView::RunOutputView(AppContext& context, QWidget* parent) : QWidget(par
     m_retries = statValue(QStringLiteral("retriesStat"), this);
     m_failures = statValue(QStringLiteral("failuresStat"), this);
     m_tokens = statValue(QStringLiteral("tokensStat"), this);
+    m_cost = statValue(QStringLiteral("costStat"), this);
     auto* stats = new QGridLayout;
     const std::pair<QString, QLabel*> tiles[] = {{tr("Rows"), m_rows},
                                                  {tr("Rows/s"), m_rate},
                                                  {tr("ETA"), m_eta},
                                                  {tr("Retries"), m_retries},
                                                  {tr("Failed requests"), m_failures},
-                                                 {tr("Tokens in / out"), m_tokens}};
+                                                 {tr("Tokens in / out"), m_tokens},
+                                                 {tr("Cost"), m_cost}};
     int column = 0;
     for (const auto& [caption, value] : tiles) {
         auto* captionLabel = new QLabel(caption, this);
@@ -294,6 +296,16 @@ void RunOutputView::setStats(const QString& rows, const QString& rate, const QSt
     m_tokens->setText(tokens);
 }
 
+void RunOutputView::showCost(const std::optional<double>& costUsd, const std::optional<double>& maxCostUsd) {
+    QString text = costUsd ? qs(formatUsd(*costUsd)) : tr("unknown price");
+    if (maxCostUsd)
+        text = tr("%1 of %2").arg(text, qs(formatUsd(*maxCostUsd)));
+    m_cost->setText(text);
+    m_cost->setToolTip(costUsd
+                           ? tr("The tokens the provider reported, times the model's price")
+                           : tr("Give the model's price in Settings or on the Summary page to see the cost"));
+}
+
 void RunOutputView::showSaved(const QString& datasetPath) {
     m_datasetPath = datasetPath;
     m_savedTo->setText(datasetPath.isEmpty() ? QString() : tr("Dataset saved to %1").arg(datasetPath));
@@ -390,6 +402,10 @@ void RunOutputView::updateFromState() {
     m_progress->setRange(0, std::max(1, requested));
     m_progress->setValue(std::min(p.rowsDone, std::max(1, requested)));
     if (state->progressKnown)
+        showCost(p.costUsd, state->job.maxCostUsd);
+    else
+        m_cost->setText(QStringLiteral("–"));
+    if (state->progressKnown)
         setStats(tr("%1 / %2").arg(formatCount(p.rowsDone), formatCount(requested)),
                  QString::number(p.rowsPerSecond, 'f', 1),
                  state->finished ? QStringLiteral("–") : formatDuration(p.etaSeconds), formatCount(p.retries),
@@ -427,6 +443,12 @@ void RunOutputView::updateFromState() {
     case RunStatus::Partial:
         m_status->setText(tr("Partial: %1. Resume it from the Generations list to finish it.")
                               .arg(counted(state->datasetRows, tr("row"), tr("rows"))));
+        break;
+    case RunStatus::StoppedAtBudget:
+        m_status->setText(
+            tr("Stopped at the budget: %1 kept. Resume it from the Generations list with a higher "
+               "budget to finish it.")
+                .arg(counted(state->datasetRows, tr("row"), tr("rows"))));
         break;
     case RunStatus::Failed:
     case RunStatus::Running:
@@ -471,6 +493,7 @@ void RunOutputView::showRecord(const RunRecord& record) {
         tr("%1 / %2").arg(formatCount(record.inputTokens), formatCount(record.outputTokens));
     setStats(tr("%1 / %2").arg(formatCount(record.completedRows), formatCount(record.requestedSize)), rate,
              QStringLiteral("–"), QStringLiteral("…"), QStringLiteral("…"), tokens);
+    showCost(record.costUsd, record.maxCostUsd);
     m_status->setText(
         tr("%1 · created %2 · %3")
             .arg(statusDisplayName(record.status), formatTimestamp(record.createdAtMs),

@@ -41,6 +41,8 @@ private:
     void setHeader(const JobSpec& job);
     void setStats(const QString& rows, const QString& rate, const QString& eta, const QString& retries,
                   const QString& failures, const QString& tokens);
+    // "$0.42", "$0.42 of $1.00", or "unknown price" when the model has none.
+    void showCost(const std::optional<double>& costUsd, const std::optional<double>& maxCostUsd);
     void showSaved(const QString& datasetPath);
     void showValidation(const std::string& validationJson);
     // Reads the run's history entry again (validation counts, score) once it has ended.
@@ -64,6 +66,7 @@ private:
     QLabel* m_retries;
     QLabel* m_failures;
     QLabel* m_tokens;
+    QLabel* m_cost;
     QPushButton* m_cancel;
     QLabel* m_savedTo;
     QPushButton* m_openFolder;

@@ -1,5 +1,7 @@
 #include "gui/SettingsPage.h"
 
+#include "core/JsonFile.h"
+#include "core/Project.h"
 #include "gui/AppContext.h"
 #include "gui/AppSettings.h"
 #include "gui/Background.h"
@@ -9,16 +11,19 @@
 #include "gui/RunController.h"
 #include "gui/SecretStore.h"
 #include "gui/Workspace.h"
+#include "providers/ProviderFactory.h"
 
 #include <QCheckBox>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSpinBox>
+#include <QTableWidget>
 #include <QUrl>
 #include <QVBoxLayout>
 
@@ -170,6 +175,34 @@ SettingsPage::SettingsPage(AppContext& context, QWidget* parent) : QWidget(paren
     projectForm->addRow(m_projectFolderError);
     projectForm->addRow(tr("Default requests in flight"), m_concurrency);
 
+    // Prices
+    m_prices = new QTableWidget(0, 4, this);
+    m_prices->setObjectName(QStringLiteral("priceTable"));
+    m_prices->setHorizontalHeaderLabels({tr("Provider"), tr("Model"), tr("Input"), tr("Output")});
+    m_prices->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+    m_prices->verticalHeader()->setVisible(false);
+    m_prices->setMinimumHeight(180);
+    auto* addPrice = new QPushButton(tr("Add price"), this);
+    addPrice->setObjectName(QStringLiteral("addPriceButton"));
+    auto* removePrice = new QPushButton(tr("Remove"), this);
+    removePrice->setObjectName(QStringLiteral("removePriceButton"));
+    removePrice->setToolTip(tr("A built-in price comes back when its row is removed"));
+    m_pricesError = new FieldMessage(QStringLiteral("pricesError"), this);
+    auto* pricesNote = new QLabel(tr("USD per 1M tokens. Rows you add or change are saved in the project's "
+                                     "prices.json; the built-in prices stay underneath."),
+                                  this);
+    pricesNote->setWordWrap(true);
+    auto* pricesBox = new QGroupBox(tr("Prices"), this);
+    auto* pricesLayout = new QVBoxLayout(pricesBox);
+    pricesLayout->addWidget(pricesNote);
+    pricesLayout->addWidget(m_prices);
+    pricesLayout->addWidget(m_pricesError);
+    auto* priceButtons = new QHBoxLayout;
+    priceButtons->addStretch();
+    priceButtons->addWidget(removePrice);
+    priceButtons->addWidget(addPrice);
+    pricesLayout->addLayout(priceButtons);
+
     auto* saveButton = new QPushButton(tr("&Save settings"), this);
     saveButton->setObjectName(QStringLiteral("saveSettingsButton"));
     auto* revertButton = new QPushButton(tr("&Revert"), this);
@@ -189,6 +222,7 @@ SettingsPage::SettingsPage(AppContext& context, QWidget* parent) : QWidget(paren
     right->addWidget(bedrockBox);
     right->addWidget(secretsBox);
     right->addWidget(projectBox);
+    right->addWidget(pricesBox);
     right->addStretch();
     columns->addLayout(left, 1);
     columns->addLayout(right, 1);
@@ -205,6 +239,18 @@ SettingsPage::SettingsPage(AppContext& context, QWidget* parent) : QWidget(paren
     layout->addWidget(scroll, 1);
     layout->addLayout(buttons);
 
+    connect(addPrice, &QPushButton::clicked, this, [this] {
+        const int row = m_prices->rowCount();
+        m_prices->insertRow(row);
+        for (int column = 0; column < m_prices->columnCount(); ++column)
+            m_prices->setItem(row, column, new QTableWidgetItem);
+        m_prices->setCurrentCell(row, 0);
+        m_prices->editItem(m_prices->item(row, 0));
+    });
+    connect(removePrice, &QPushButton::clicked, this, [this] {
+        if (m_prices->currentRow() >= 0)
+            m_prices->removeRow(m_prices->currentRow());
+    });
     connect(saveButton, &QPushButton::clicked, this, &SettingsPage::save);
     connect(revertButton, &QPushButton::clicked, this, &SettingsPage::revert);
     connect(testLocal, &QPushButton::clicked, this,
@@ -267,6 +313,84 @@ void SettingsPage::revert() {
     for (auto* message : {m_caiiEndpointError, m_openAiBaseUrlError, m_projectFolderError, m_secretsError})
         message->clear();
     m_saveStatus->setVisible(false);
+    revertPrices();
+}
+
+void SettingsPage::revertPrices() {
+    const auto prices = m_context.workspace().project().loadPrices();
+    m_pricesError->show(qs(prices.error));
+    m_prices->setRowCount(0);
+    for (const auto& entry : prices.table.entries()) {
+        const int row = m_prices->rowCount();
+        m_prices->insertRow(row);
+        m_prices->setItem(row, 0, new QTableWidgetItem(qs(entry.provider)));
+        m_prices->setItem(row, 1, new QTableWidgetItem(qs(entry.model)));
+        m_prices->setItem(row, 2,
+                          new QTableWidgetItem(QString::number(entry.price.inputPerMillion, 'g', 10)));
+        m_prices->setItem(row, 3,
+                          new QTableWidgetItem(QString::number(entry.price.outputPerMillion, 'g', 10)));
+    }
+}
+
+bool SettingsPage::savePrices() {
+    m_pricesError->clear();
+    std::vector<PriceEntry> edited;
+    const auto cell = [this](int row, int column) {
+        const auto* item = m_prices->item(row, column);
+        return item ? item->text().trimmed() : QString();
+    };
+    for (int row = 0; row < m_prices->rowCount(); ++row) {
+        PriceEntry entry{ss(cell(row, 0)), ss(cell(row, 1)), {}};
+        if (std::none_of(providers::knownProviders().begin(), providers::knownProviders().end(),
+                         [&](const auto& known) { return known.id == entry.provider; })) {
+            m_pricesError->show(
+                tr("Prices, row %1: the provider must be local, bedrock, caii or openai, not \"%2\".")
+                    .arg(row + 1)
+                    .arg(cell(row, 0)));
+            return false;
+        }
+        if (entry.model.empty()) {
+            m_pricesError->show(
+                tr("Prices, row %1: name the model (or * for every model of the provider).").arg(row + 1));
+            return false;
+        }
+        for (const auto& [column, target] :
+             {std::pair{2, &entry.price.inputPerMillion}, std::pair{3, &entry.price.outputPerMillion}}) {
+            bool ok = false;
+            *target = cell(row, column).toDouble(&ok);
+            if (!ok || !(*target >= 0)) {
+                m_pricesError->show(
+                    tr("Prices, row %1: the %2 price must be a number of USD per 1M tokens, at least "
+                       "0, not \"%3\".")
+                        .arg(row + 1)
+                        .arg(column == 2 ? tr("input") : tr("output"), cell(row, column)));
+                return false;
+            }
+        }
+        edited.push_back(std::move(entry));
+    }
+    PriceTable builtIn;
+    (void)builtIn.loadFile(resourcesDir() / "prices.json");
+    std::vector<PriceEntry> overrides;
+    for (const auto& entry : edited) {
+        const auto known =
+            std::find_if(builtIn.entries().begin(), builtIn.entries().end(), [&](const PriceEntry& b) {
+                return b.provider == entry.provider && b.model == entry.model;
+            });
+        if (known == builtIn.entries().end() || known->price != entry.price)
+            overrides.push_back(entry);
+    }
+    const auto file = m_context.workspace().project().pricesFile();
+    std::error_code ec;
+    if (overrides.empty() && !std::filesystem::exists(file, ec))
+        return true;
+    const auto json =
+        priceFileJson(overrides, "USD per 1M tokens, over the built-in prices; edited in Settings");
+    if (auto error = writeFileAtomically(file, json.dump(2) + "\n"); !error.empty()) {
+        m_pricesError->show(tr("Cannot save the prices: %1").arg(qs(error)));
+        return false;
+    }
+    return true;
 }
 
 ProviderSettings SettingsPage::formValues() const {
@@ -321,6 +445,8 @@ bool SettingsPage::save() {
                                        "folder."));
     if (!ok)
         return false;
+    if (!projectChanged && !savePrices())
+        return false;
     if (projectChanged) {
         if (const QString error = m_context.workspace().open(ss(folder)); !error.isEmpty()) {
             check(m_projectFolderError, tr("Cannot use this folder: %1").arg(error));
@@ -340,6 +466,8 @@ bool SettingsPage::save() {
     settings.sync();
     for (const auto& [secret, value] : secrets)
         store.setValue(secret, qs(value));
+    if (projectChanged)
+        revertPrices(); // the other project's prices
     showOutcome(m_saveStatus, true,
                 store.state() == SecretStore::State::NoKeychain && secretsChanged
                     ? tr("Settings saved; keys and tokens kept for this session only.")

@@ -10,6 +10,7 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QSpinBox;
+class QTableWidget;
 
 namespace sds::gui {
 
@@ -33,6 +34,11 @@ private:
     void testConnection(const std::string& provider, QPushButton* button, QLabel* result);
     void updateKeychainState();
     QLineEdit* addLine(const QString& objectName, const QString& placeholder, bool secret = false);
+    // The price table: the built-in prices with the project's prices.json over them.
+    void revertPrices();
+    // Writes the rows that differ from the built-in prices to the project's prices.json; false (with the
+    // first bad cell named) when a row is not a price.
+    bool savePrices();
 
     AppContext& m_context;
     QLineEdit* m_localModel;
@@ -48,6 +54,8 @@ private:
     QLineEdit* m_openAiKey;
     QLineEdit* m_projectFolder;
     QSpinBox* m_concurrency;
+    QTableWidget* m_prices;
+    FieldMessage* m_pricesError;
     FieldMessage* m_caiiEndpointError;
     FieldMessage* m_openAiBaseUrlError;
     FieldMessage* m_projectFolderError;

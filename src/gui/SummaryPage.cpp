@@ -12,8 +12,11 @@
 #include "gui/Workspace.h"
 
 #include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSplitter>
@@ -112,6 +115,37 @@ SummaryPage::SummaryPage(AppContext& context, QWidget* parent) : WizardPage(pare
     m_notices->setStyleSheet(QStringLiteral("color: #8a5300;"));
     m_notices->setVisible(false);
 
+    m_priceIn = new QLineEdit(this);
+    m_priceIn->setObjectName(QStringLiteral("priceInEdit"));
+    m_priceIn->setPlaceholderText(tr("unknown price"));
+    m_priceOut = new QLineEdit(this);
+    m_priceOut->setObjectName(QStringLiteral("priceOutEdit"));
+    m_priceOut->setPlaceholderText(tr("unknown price"));
+    m_priceSource = new QLabel(this);
+    m_priceSource->setObjectName(QStringLiteral("priceSourceLabel"));
+    m_priceSource->setWordWrap(true);
+    m_maxCost = new QLineEdit(this);
+    m_maxCost->setObjectName(QStringLiteral("maxCostEdit"));
+    m_maxCost->setPlaceholderText(tr("no cap"));
+    m_maxCost->setToolTip(
+        tr("The run stops before its cost, counting each request in flight at its most, "
+           "could pass this; the rows are kept and it can be resumed with a higher budget"));
+    m_costEstimate = new QLabel(tr("Estimating…"), this);
+    m_costEstimate->setObjectName(QStringLiteral("costEstimateLabel"));
+    m_costEstimate->setWordWrap(true);
+    m_costEstimate->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* prices = new QHBoxLayout;
+    prices->addWidget(m_priceIn);
+    prices->addWidget(new QLabel(tr("in,"), this));
+    prices->addWidget(m_priceOut);
+    prices->addWidget(new QLabel(tr("out"), this));
+    prices->addWidget(m_priceSource, 1);
+    auto* costBox = new QGroupBox(tr("Cost"), this);
+    auto* costForm = new QFormLayout(costBox);
+    costForm->addRow(tr("Price, USD per 1M tokens"), prices);
+    costForm->addRow(tr("Budget, USD"), m_maxCost);
+    costForm->addRow(tr("Estimate"), m_costEstimate);
+
     auto* promptBox = new QWidget(this);
     auto* promptLayout = new QVBoxLayout(promptBox);
     promptLayout->setContentsMargins(0, 0, 0, 0);
@@ -130,10 +164,13 @@ SummaryPage::SummaryPage(AppContext& context, QWidget* parent) : WizardPage(pare
     buttons->addWidget(m_generate);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(splitter, 1);
+    layout->addWidget(costBox);
     layout->addWidget(m_notices);
     layout->addWidget(m_problem);
     layout->addLayout(buttons);
 
+    for (auto* field : {m_priceIn, m_priceOut, m_maxCost})
+        connect(field, &QLineEdit::textChanged, this, &SummaryPage::renderCost);
     connect(m_save, &QPushButton::clicked, this, &SummaryPage::saveJob);
     connect(m_generate, &QPushButton::clicked, this, &SummaryPage::generateRequested);
 }
@@ -180,7 +217,17 @@ void SummaryPage::initializePage(const JobSpec& draft) {
     m_checkCancel.cancel();
     m_checkCancel = CancellationToken();
     const int generation = ++m_checkGeneration;
+    const auto price = [](double value) {
+        return QString::number(value, 'g', 10);
+    };
+    {
+        const QSignalBlocker in(m_priceIn), out(m_priceOut), cap(m_maxCost);
+        m_priceIn->setText(draft.price ? price(draft.price->inputPerMillion) : QString());
+        m_priceOut->setText(draft.price ? price(draft.price->outputPerMillion) : QString());
+        m_maxCost->setText(draft.maxCostUsd ? price(*draft.maxCostUsd) : QString());
+    }
     render();
+    estimate();
     if (draft.inputFiles.empty())
         return;
     runInBackground(
@@ -330,13 +377,138 @@ void SummaryPage::render() {
     m_finalPrompt->setPlainText(finalPrompt(j, check));
 }
 
+void SummaryPage::storeInto(JobSpec& draft) {
+    const auto price = typedPrice();
+    draft.price = price && !(m_tablePrice && m_tablePrice->price == *price) ? price : std::nullopt;
+    draft.maxCostUsd = typedBudget();
+    m_job.price = draft.price;
+    m_job.maxCostUsd = draft.maxCostUsd;
+}
+
 bool SummaryPage::validatePage(JobSpec& draft) {
-    const auto problems = validate(draft);
     QStringList lines;
-    for (const auto& problem : problems)
+    QString priceProblem;
+    QString budgetProblem;
+    (void)typedPrice(&priceProblem);
+    (void)typedBudget(&budgetProblem);
+    for (const auto& problem : {priceProblem, budgetProblem})
+        if (!problem.isEmpty())
+            lines << problem;
+    storeInto(draft);
+    for (const auto& problem : validate(draft))
         lines << qs(problem);
+    if (draft.maxCostUsd && !draft.price && !m_tablePrice && lines.isEmpty())
+        lines << tr("A budget needs the model's price: type it above, in USD per 1M tokens.");
     m_problem->show(lines.join(QLatin1Char('\n')));
-    return problems.empty();
+    return lines.isEmpty();
+}
+
+std::optional<TokenPrice> SummaryPage::typedPrice(QString* problem) const {
+    const QString in = m_priceIn->text().trimmed();
+    const QString out = m_priceOut->text().trimmed();
+    if (in.isEmpty() && out.isEmpty())
+        return std::nullopt;
+    const auto say = [problem](const QString& text) {
+        if (problem)
+            *problem = text;
+        return std::nullopt;
+    };
+    if (in.isEmpty() || out.isEmpty())
+        return say(tr("Price: give both, input and output, in USD per 1M tokens."));
+    bool inOk = false;
+    bool outOk = false;
+    const TokenPrice price{in.toDouble(&inOk), out.toDouble(&outOk)};
+    if (!inOk || !(price.inputPerMillion >= 0))
+        return say(tr("Price: the input price must be a number of USD per 1M tokens, at least 0, not \"%1\".")
+                       .arg(in));
+    if (!outOk || !(price.outputPerMillion >= 0))
+        return say(
+            tr("Price: the output price must be a number of USD per 1M tokens, at least 0, not \"%1\".")
+                .arg(out));
+    return price;
+}
+
+std::optional<double> SummaryPage::typedBudget(QString* problem) const {
+    const QString text = m_maxCost->text().trimmed();
+    if (text.isEmpty())
+        return std::nullopt;
+    bool ok = false;
+    const double budget = text.toDouble(&ok);
+    if (ok && budget > 0)
+        return budget;
+    if (problem)
+        *problem =
+            tr("Budget: give an amount of USD above 0, or leave it empty for no cap, not \"%1\".").arg(text);
+    return std::nullopt;
+}
+
+void SummaryPage::estimate() {
+    const int generation = ++m_estimateGeneration;
+    m_estimate.reset();
+    m_estimateError.clear();
+    m_tablePrice.reset();
+    renderCost();
+    struct Estimated {
+        std::optional<FoundPrice> tablePrice;
+        std::variant<engine::CostEstimate, std::string> estimate;
+    };
+    runInBackground(
+        this,
+        [job = m_job, project = m_context.workspace().project(), history = m_context.workspace().history()] {
+            const auto prices = project.loadPrices();
+            if (!prices.error.empty())
+                return Estimated{std::nullopt, prices.error};
+            const auto runs = history ? history->list() : std::vector<RunRecord>{};
+            return Estimated{prices.table.find(job.provider.name, job.provider.model),
+                             engine::estimateRun(job, prices.table, runs)};
+        },
+        [this, generation](const Estimated& estimated) {
+            if (generation != m_estimateGeneration)
+                return;
+            m_tablePrice = estimated.tablePrice;
+            if (const auto* error = std::get_if<std::string>(&estimated.estimate))
+                m_estimateError = qs(*error);
+            else
+                m_estimate = std::get<engine::CostEstimate>(estimated.estimate);
+            if (m_tablePrice && !m_job.price && m_priceIn->text().isEmpty() && m_priceOut->text().isEmpty()) {
+                const QSignalBlocker in(m_priceIn), out(m_priceOut);
+                m_priceIn->setText(QString::number(m_tablePrice->price.inputPerMillion, 'g', 10));
+                m_priceOut->setText(QString::number(m_tablePrice->price.outputPerMillion, 'g', 10));
+            }
+            renderCost();
+        });
+}
+
+void SummaryPage::renderCost() {
+    QString problem;
+    const auto price = typedPrice(&problem);
+    if (!price)
+        m_priceSource->setText(problem.isEmpty() ? tr("unknown price: type it to see the cost") : problem);
+    else if (m_tablePrice && m_tablePrice->price == *price)
+        m_priceSource->setText(tr("from %1").arg(qs(m_tablePrice->source)));
+    else
+        m_priceSource->setText(tr("typed for this job"));
+    if (!m_estimateError.isEmpty()) {
+        m_costEstimate->setText(tr("Cannot estimate: %1").arg(m_estimateError));
+        return;
+    }
+    if (!m_estimate) {
+        m_costEstimate->setText(tr("Estimating…"));
+        return;
+    }
+    engine::CostEstimate priced = *m_estimate;
+    std::optional<FoundPrice> found;
+    if (price)
+        found = FoundPrice{*price, m_tablePrice && m_tablePrice->price == *price
+                                       ? m_tablePrice->source
+                                       : std::string("typed for this job")};
+    engine::priceEstimate(priced, found);
+    JobSpec job = m_job;
+    job.maxCostUsd = typedBudget();
+    QStringList lines;
+    for (const auto& line : engine::describeEstimate(priced, job))
+        lines << qs(line);
+    m_costEstimate->setText(lines.join(QLatin1Char('\n')));
 }
 
 void SummaryPage::showProblem(const QString& problem) {
@@ -344,6 +516,7 @@ void SummaryPage::showProblem(const QString& problem) {
 }
 
 void SummaryPage::saveJob() {
+    storeInto(m_job);
     const auto root = qs(m_context.workspace().project().root().string());
     const QString suggested =
         root + QLatin1Char('/') + fileSafe(m_job.displayName) + QStringLiteral(".job.json");

@@ -1,12 +1,14 @@
 #pragma once
 
 #include "core/Cancellation.h"
+#include "engine/CostEstimate.h"
 #include "gui/DocumentPreviewDialog.h"
 #include "gui/WizardPage.h"
 
 #include <optional>
 
 class QLabel;
+class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
 class QTextBrowser;
@@ -24,7 +26,8 @@ public:
 
     [[nodiscard]] QString title() const override { return tr("Summary"); }
     void initializePage(const JobSpec& draft) override;
-    void storeInto(JobSpec&) override {}
+    // The price typed for this job (when it is not the table's) and the budget.
+    void storeInto(JobSpec& draft) override;
     bool validatePage(JobSpec& draft) override;
 
     void showProblem(const QString& problem);
@@ -39,6 +42,13 @@ signals:
 private:
     void saveJob();
     void render();
+    // Requests and tokens in the background (documents and curation input are read, the history asked),
+    // then renderCost() with whatever price the fields hold.
+    void estimate();
+    void renderCost();
+    // The price in the fields: none when both are empty; `problem` says what is wrong with them.
+    [[nodiscard]] std::optional<TokenPrice> typedPrice(QString* problem = nullptr) const;
+    [[nodiscard]] std::optional<double> typedBudget(QString* problem = nullptr) const;
 
     AppContext& m_context;
     JobSpec m_job;
@@ -53,6 +63,15 @@ private:
     QPushButton* m_generate;
     QLabel* m_saveStatus;
     FieldMessage* m_problem;
+    QLineEdit* m_priceIn;
+    QLineEdit* m_priceOut;
+    QLabel* m_priceSource;
+    QLineEdit* m_maxCost;
+    QLabel* m_costEstimate;
+    std::optional<engine::CostEstimate> m_estimate; // priced by renderCost() as the fields say
+    std::optional<FoundPrice> m_tablePrice;
+    QString m_estimateError;
+    int m_estimateGeneration = 0;
 };
 
 } // namespace sds::gui

@@ -107,6 +107,12 @@ public:
     [[nodiscard]] virtual ModelListResult listModels(const CancellationToken& cancel) = 0;
     // A model suggested when the user names none.
     [[nodiscard]] virtual std::string defaultModel() const = 0;
+    // How many tokens the model's own tokenizer makes of `text`, when the provider can ask it without a
+    // paid request; none otherwise.
+    [[nodiscard]] virtual std::optional<std::int64_t> countTokens(const std::string& /*text*/,
+                                                                  const CancellationToken& /*cancel*/) {
+        return std::nullopt;
+    }
 };
 
 } // namespace sds::providers

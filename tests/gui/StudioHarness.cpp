@@ -1,5 +1,6 @@
 #include "StudioHarness.h"
 
+#include "gui/DatasetWizard.h"
 #include "standin/StandinServer.h"
 
 #include <QAbstractButton>
@@ -175,6 +176,28 @@ void useStandin(Studio& studio, const standin::StandinServer& server) {
              QString::fromStdString(server.baseUrl() + "/v1"));
     click(studio.find<QPushButton>(QStringLiteral("saveSettingsButton")));
     QCOMPARE(label(studio, QStringLiteral("settingsStatusLabel")), QStringLiteral("Settings saved."));
+}
+
+void walkToSummary(Studio& studio, const QString& name, int size, int concurrency) {
+    clickNavigation(studio, 0);
+    click(studio.find<QPushButton>(QStringLiteral("createDatasetButton")));
+    auto* wizard = studio.window().wizard();
+    QCOMPARE(studio.window().section(), gui::MainWindow::Section::CreateDataset);
+    QCOMPARE(wizard->step(), gui::DatasetWizard::Configure);
+    typeInto(studio.find<QLineEdit>(QStringLiteral("displayNameEdit")), name);
+    selectData(studio.find<QComboBox>(QStringLiteral("providerCombo")), QStringLiteral("openai"));
+    auto* model = studio.find<QComboBox>(QStringLiteral("modelCombo"));
+    QTRY_VERIFY(model->findData(QStringLiteral("standin-model")) >= 0);
+    selectData(model, QStringLiteral("standin-model"));
+    click(studio.find<QPushButton>(QStringLiteral("nextButton")));
+    QCOMPARE(wizard->step(), gui::DatasetWizard::Prompt);
+    setSpin(studio.find<QSpinBox>(QStringLiteral("sizeSpin")), size);
+    if (concurrency > 0)
+        setSpin(studio.find<QSpinBox>(QStringLiteral("concurrencySpin")), concurrency);
+    click(studio.find<QPushButton>(QStringLiteral("nextButton")));
+    QCOMPARE(wizard->step(), gui::DatasetWizard::Examples);
+    click(studio.find<QPushButton>(QStringLiteral("nextButton")));
+    QCOMPARE(wizard->step(), gui::DatasetWizard::Summary);
 }
 
 int runGuiTests(int argc, char** argv, const std::function<std::unique_ptr<QObject>()>& makeTest) {

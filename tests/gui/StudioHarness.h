@@ -102,6 +102,9 @@ bool shown(const Studio& studio, const QString& name);
 void clickNavigation(Studio& studio, int row); // Home 0, Create Dataset 1, Generations 2, Settings 3
 // Settings: the OpenAI-compatible base URL points at `server`.
 void useStandin(Studio& studio, const standin::StandinServer& server);
+// Home -> Configure (OpenAI-compatible, standin-model) -> Prompt (size, and concurrency when not 0) ->
+// Examples -> Summary.
+void walkToSummary(Studio& studio, const QString& name, int size, int concurrency = 0);
 
 // The main() of a GUI test executable: offscreen unless a platform is set, the environment isolated, an
 // application named as the real one, then QTest::qExec on the object `makeTest` creates.

@@ -57,29 +57,6 @@ standin::StandinOptions requiringToken(const std::string& token) {
     return options;
 }
 
-// Home -> Configure (OpenAI-compatible, standin-model) -> Prompt (size) -> Examples -> Summary.
-void walkToSummary(Studio& studio, const QString& name, int size, int concurrency = 0) {
-    clickNavigation(studio, 0);
-    click(studio.find<QPushButton>(QStringLiteral("createDatasetButton")));
-    auto* wizard = studio.window().wizard();
-    QCOMPARE(studio.window().section(), Section::CreateDataset);
-    QCOMPARE(wizard->step(), DatasetWizard::Configure);
-    typeInto(studio.find<QLineEdit>(QStringLiteral("displayNameEdit")), name);
-    selectData(studio.find<QComboBox>(QStringLiteral("providerCombo")), QStringLiteral("openai"));
-    auto* model = studio.find<QComboBox>(QStringLiteral("modelCombo"));
-    QTRY_VERIFY(model->findData(QStringLiteral("standin-model")) >= 0);
-    selectData(model, QStringLiteral("standin-model"));
-    click(studio.find<QPushButton>(QStringLiteral("nextButton")));
-    QCOMPARE(wizard->step(), DatasetWizard::Prompt);
-    setSpin(studio.find<QSpinBox>(QStringLiteral("sizeSpin")), size);
-    if (concurrency > 0)
-        setSpin(studio.find<QSpinBox>(QStringLiteral("concurrencySpin")), concurrency);
-    click(studio.find<QPushButton>(QStringLiteral("nextButton")));
-    QCOMPARE(wizard->step(), DatasetWizard::Examples);
-    click(studio.find<QPushButton>(QStringLiteral("nextButton")));
-    QCOMPARE(wizard->step(), DatasetWizard::Summary);
-}
-
 gui::RunOutputView* wizardOutput(Studio& studio) {
     return studio.window().wizard()->output();
 }

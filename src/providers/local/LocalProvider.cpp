@@ -92,6 +92,28 @@ ModelListResult LocalProvider::listModels(const CancellationToken&) {
     return models;
 }
 
+std::optional<std::int64_t> LocalProvider::countTokens(const std::string& text,
+                                                       const CancellationToken& cancel) {
+    if (ensureStarted(cancel))
+        return std::nullopt;
+    http::HttpRequest request;
+    request.method = "POST";
+    {
+        std::lock_guard lock(m_startMutex);
+        request.url = "http://127.0.0.1:" + std::to_string(m_server->port()) + "/tokenize";
+    }
+    request.headers = {{"Content-Type", "application/json"}};
+    request.body = nlohmann::json{{"content", text}, {"add_special", true}}.dump();
+    request.timeout = std::chrono::seconds(30);
+    const auto result = m_transport(request, cancel);
+    if (!result.ok())
+        return std::nullopt;
+    const auto body = nlohmann::json::parse(result.body, nullptr, false);
+    if (!body.is_object() || !body.contains("tokens") || !body["tokens"].is_array())
+        return std::nullopt;
+    return static_cast<std::int64_t>(body["tokens"].size());
+}
+
 std::string LocalProvider::defaultModel() const {
     return m_options.model.string();
 }

@@ -28,6 +28,9 @@ public:
     // The default model and the GGUF files in the project's models folder.
     [[nodiscard]] ModelListResult listModels(const CancellationToken& cancel) override;
     [[nodiscard]] std::string defaultModel() const override;
+    // llama.cpp's /tokenize; starts the server when it is not running.
+    [[nodiscard]] std::optional<std::int64_t> countTokens(const std::string& text,
+                                                          const CancellationToken& cancel) override;
 
     // Starts the server now rather than on the first request.
     [[nodiscard]] std::optional<ProviderError> ensureStarted(const CancellationToken& cancel);

@@ -142,7 +142,7 @@ TEST(RunHistoryV2, AVersionOneDatabaseIsMigratedKeepingItsRuns) {
     }
     RunHistory history;
     ASSERT_EQ(history.open(file), "");
-    EXPECT_EQ(history.schemaVersion(), 2);
+    EXPECT_EQ(history.schemaVersion(), RunHistory::kSchemaVersion);
     const auto old = history.find("old");
     ASSERT_TRUE(old);
     EXPECT_EQ(old->displayName, "Old run");

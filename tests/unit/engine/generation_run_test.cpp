@@ -1,4 +1,5 @@
 #include "engine/GenerationRun.h"
+#include "testsupport/FastRunOptions.h"
 #include "testsupport/ScriptedProvider.h"
 #include "testsupport/TempDir.h"
 
@@ -28,12 +29,7 @@ JobSpec jobWith(int size, std::vector<std::string> seeds, int rowsPerRequest = 5
 }
 
 RunOptions fastOptions() {
-    RunOptions options;
-    options.backoffBase = std::chrono::milliseconds(1);
-    options.backoffCap = std::chrono::milliseconds(5);
-    options.progressInterval = std::chrono::milliseconds(20);
-    options.randomSeed = 7;
-    return options;
+    return testing::fastRunOptions(7);
 }
 
 std::vector<JournalRow> journalRows(const std::filesystem::path& path) {

@@ -5,6 +5,7 @@
 #include "engine/GenerationRun.h"
 #include "engine/RequestPool.h"
 #include "engine/Suggestions.h"
+#include "testsupport/FastRunOptions.h"
 #include "testsupport/ScriptedProvider.h"
 #include "testsupport/TempDir.h"
 
@@ -24,12 +25,7 @@ using testing::ScriptedProvider;
 using testing::TempDir;
 
 RunOptions fastOptions() {
-    RunOptions options;
-    options.backoffBase = std::chrono::milliseconds(1);
-    options.backoffCap = std::chrono::milliseconds(5);
-    options.progressInterval = std::chrono::milliseconds(20);
-    options.randomSeed = 11;
-    return options;
+    return testing::fastRunOptions(11);
 }
 
 std::vector<JournalRow> journalRows(const std::filesystem::path& path) {
