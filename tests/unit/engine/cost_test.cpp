@@ -157,10 +157,10 @@ TEST(Budget, TheRunServiceRecordsCostStatusAndResumesWithAHigherCap) {
     EXPECT_EQ(again.outcome.status, RunStatus::StoppedAtBudget) << "the spent budget does not come back";
     EXPECT_EQ(provider->calls(), 4);
 
-    EXPECT_NE(
-        std::get<std::string>(service.prepareResume(run.id, -1.0)).find("max_cost_usd must be a positive"),
-        std::string::npos);
-    auto raised = service.prepareResume(run.id, 0.01);
+    EXPECT_NE(std::get<std::string>(service.prepareResume(run.id, ResumeScope::Everything, -1.0))
+                  .find("max_cost_usd must be a positive"),
+              std::string::npos);
+    auto raised = service.prepareResume(run.id, ResumeScope::Everything, 0.01);
     ASSERT_TRUE(std::holds_alternative<PreparedRun>(raised)) << std::get<std::string>(raised);
     EXPECT_EQ(*std::get<PreparedRun>(raised).job.maxCostUsd, 0.01);
     const auto finished =
