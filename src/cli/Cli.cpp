@@ -434,10 +434,9 @@ int run(int argc, char** argv) {
         if (flags.maxCost && !(*flags.maxCost > 0))
             return fail(kBadInput, "--max-cost must be a positive amount of USD, got " +
                                        text::shortNumber(*flags.maxCost));
-        auto prepared = service.prepareResume(resumeId,
-                                              retryFailed ? engine::ResumeScope::FailedOnly
-                                                          : engine::ResumeScope::Everything,
-                                              flags.maxCost);
+        auto prepared = service.prepareResume(
+            resumeId, retryFailed ? engine::ResumeScope::FailedOnly : engine::ResumeScope::Everything,
+            flags.maxCost);
         if (auto* error = std::get_if<std::string>(&prepared))
             return fail(kBadInput, *error);
         auto& run = std::get<engine::PreparedRun>(prepared);

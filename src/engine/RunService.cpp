@@ -265,8 +265,7 @@ std::variant<PreparedRun, std::string> RunService::prepare(const JobSpec& job) {
     return run;
 }
 
-std::variant<PreparedRun, std::string> RunService::prepareResume(const std::string& runId,
-                                                                 ResumeScope scope,
+std::variant<PreparedRun, std::string> RunService::prepareResume(const std::string& runId, ResumeScope scope,
                                                                  std::optional<double> maxCostUsd) {
     auto record = m_history.find(runId);
     if (!record)

@@ -100,9 +100,9 @@ GenerationsPage::GenerationsPage(AppContext& context, QWidget* parent) : QWidget
     m_statusFilter = new QComboBox(this);
     m_statusFilter->setObjectName(QStringLiteral("statusFilter"));
     m_statusFilter->addItem(tr("All statuses"), -1);
-    for (const auto status : {RunStatus::Running, RunStatus::Completed, RunStatus::Partial,
-                              RunStatus::Cancelled, RunStatus::Failed, RunStatus::Interrupted,
-                              RunStatus::StoppedAtBudget})
+    for (const auto status :
+         {RunStatus::Running, RunStatus::Completed, RunStatus::Partial, RunStatus::Cancelled,
+          RunStatus::Failed, RunStatus::Interrupted, RunStatus::StoppedAtBudget})
         m_statusFilter->addItem(statusDisplayName(status), static_cast<int>(status));
 
     auto* filter = new GenerationsFilter(this);
@@ -256,11 +256,10 @@ void GenerationsPage::updateActions() {
     const RunRecord* record = selectedRecord();
     const bool selected = record != nullptr;
     const bool active = selected && m_context.runs().isActive(qs(record->id));
-    const bool resumable =
-        selected && !active &&
-        (record->status == RunStatus::Partial || record->status == RunStatus::Cancelled ||
-         record->status == RunStatus::Failed || record->status == RunStatus::Interrupted ||
-         record->status == RunStatus::StoppedAtBudget);
+    const bool resumable = selected && !active &&
+                           (record->status == RunStatus::Partial || record->status == RunStatus::Cancelled ||
+                            record->status == RunStatus::Failed || record->status == RunStatus::Interrupted ||
+                            record->status == RunStatus::StoppedAtBudget);
     m_open->setEnabled(selected);
     m_rerun->setEnabled(selected);
     m_editCopy->setEnabled(selected);

@@ -131,7 +131,7 @@ TEST(Budget, TheRunServiceRecordsCostStatusAndResumesWithAHigherCap) {
     job.maxCostUsd = 0.0019;
     auto prepared = service.prepare(job);
     ASSERT_TRUE(std::holds_alternative<PreparedRun>(prepared)) << std::get<std::string>(prepared);
-    const auto& run = std::get<PreparedRun>(prepared);
+    auto& run = std::get<PreparedRun>(prepared);
     auto provider = std::make_shared<ScriptedProvider>();
     const auto report = service.execute(run, provider, fastOptions(), {}, CancellationToken{});
     EXPECT_EQ(report.outcome.status, RunStatus::StoppedAtBudget);
@@ -150,13 +150,15 @@ TEST(Budget, TheRunServiceRecordsCostStatusAndResumesWithAHigherCap) {
     EXPECT_DOUBLE_EQ((*metadata.json)["cost"]["price"]["output_per_million"].get<double>(), 1.0);
     EXPECT_EQ((*metadata.json)["cost"]["price"]["source"], "the job");
 
+    run.lock.reset(); // the first session is over: its run is no longer held
     auto sameCap = service.prepareResume(run.id);
-    ASSERT_TRUE(std::holds_alternative<PreparedRun>(sameCap));
+    ASSERT_TRUE(std::holds_alternative<PreparedRun>(sameCap)) << std::get<std::string>(sameCap);
     const auto again =
         service.execute(std::get<PreparedRun>(sameCap), provider, fastOptions(), {}, CancellationToken{});
     EXPECT_EQ(again.outcome.status, RunStatus::StoppedAtBudget) << "the spent budget does not come back";
     EXPECT_EQ(provider->calls(), 4);
 
+    std::get<PreparedRun>(sameCap).lock.reset();
     EXPECT_NE(std::get<std::string>(service.prepareResume(run.id, ResumeScope::Everything, -1.0))
                   .find("max_cost_usd must be a positive"),
               std::string::npos);
