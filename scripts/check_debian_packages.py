@@ -20,6 +20,7 @@ import argparse
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -191,18 +192,10 @@ def files_from_cmake_cache(cache: dict[str, tuple[str, str]]) -> set[str]:
         for tool in ("cc1plus", "as", "ld", "collect2"):
             found = subprocess.run([compiler, f"-print-prog-name={tool}"], capture_output=True, text=True,
                                    check=False).stdout.strip()
-            found_path = found if found.startswith("/") else shutil_which(found)
+            found_path = found if found.startswith("/") else shutil.which(found)
             if found_path and os.path.isfile(found_path):
                 files.add(found_path)
     return files
-
-
-def shutil_which(name: str) -> str | None:
-    for directory in os.environ.get("PATH", "").split(os.pathsep):
-        candidate = os.path.join(directory, name)
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    return None
 
 
 def files_from_build_ninja(build_dir: Path) -> set[str]:

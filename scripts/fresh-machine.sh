@@ -65,8 +65,9 @@ mount -t proc proc "$fresh/proc"
 mount -t sysfs sysfs "$fresh/sys"
 cp /etc/resolv.conf "$fresh/etc/resolv.conf"
 # debootstrap writes a one-line sources.list; add the same updates and security suites as this machine.
-grep -h -A3 '^Types' /etc/apt/sources.list.d/debian.sources >/dev/null 2>&1 &&
+if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
   cp /etc/apt/sources.list.d/debian.sources "$fresh/etc/apt/sources.list.d/" && rm -f "$fresh/etc/apt/sources.list"
+fi
 
 mkdir -p "$fresh/work"
 git -C "$root" rev-parse HEAD >/dev/null
