@@ -25,6 +25,7 @@ struct SeedState {
     int shortfalls = 0;    // answers that brought fewer usable rows than asked
     int duplicates = 0;
     int nearDuplicates = 0;
+    quality::RejectionCounts lowQuality;
     std::deque<std::string> recentQuestions;
 
     [[nodiscard]] int need() const { return quota - accepted - pendingRows; }
@@ -84,6 +85,7 @@ struct GenerationRun::State : WorkSource<Batch> {
     std::function<void(const Progress&)> progressCallback;
     std::function<void(const JournalRow&)> rowCallback;
     std::vector<GroundingChunk> chunks;
+    const quality::RowQualityGate qualityGate;
 
     // Guarded by questionsMutex rather than the pool's lock: the near-duplicate search is the slowest
     // step of accepting a row, and other workers take and finish batches meanwhile.
@@ -101,6 +103,7 @@ struct GenerationRun::State : WorkSource<Batch> {
     State(JobSpec jobSpec, std::shared_ptr<providers::Provider> provider, Journal& j, RunOptions o)
         : job(std::move(jobSpec)), journal(j), options(std::move(o)),
           pool(*this, std::move(provider), job.concurrency, options.retryPolicy()),
+          qualityGate(job.validator, job.examples),
           seenQuestions(static_cast<std::size_t>(std::max(0, job.size))),
           similarQuestions(job.similarityThreshold) {}
 
@@ -154,10 +157,13 @@ struct GenerationRun::State : WorkSource<Batch> {
         ParsedItems parsed = parseAnswer(response);
         if (static_cast<int>(parsed.items.size()) > batch.count)
             parsed.items.resize(static_cast<std::size_t>(batch.count));
+        const auto lowQuality = removeLowQuality(parsed.items);
         int room = 0;
         {
             std::lock_guard lock(pool.mutex());
-            const SeedState& seed = seeds[batch.seedIndex];
+            SeedState& seed = seeds[batch.seedIndex];
+            seed.lowQuality += lowQuality;
+            progress.lowQuality += lowQuality;
             room = std::max(0, seed.quota - seed.accepted);
         }
         const auto verdicts = judgeNovelty(parsed.items, room);
@@ -167,6 +173,19 @@ struct GenerationRun::State : WorkSource<Batch> {
             accepted = acceptItems(batch, parsed, verdicts);
         }
         journalRows(accepted);
+    }
+
+    // Outside the lock: drops the items the row-quality gate turns away, before they are seen as
+    // questions, so a degenerate question never blocks a later one as its near-duplicate.
+    quality::RejectionCounts removeLowQuality(std::vector<GeneratedItem>& items) const {
+        quality::RejectionCounts counts;
+        std::erase_if(items, [&](const GeneratedItem& item) {
+            const auto reason = qualityGate.check(item.question, item.solution);
+            if (reason != quality::RejectionReason::None)
+                counts.add(reason);
+            return reason != quality::RejectionReason::None;
+        });
+        return counts;
     }
 
     // Items against every question seen so far, each new one then added to them, until `room` new ones
@@ -335,7 +354,7 @@ RunOutcome GenerationRun::run(const CancellationToken& cancel) {
     outcome.problems = s.pool.problems();
     for (const auto& seed : s.seeds)
         outcome.seeds.push_back(
-            {seed.label, seed.quota, seed.accepted, seed.duplicates, seed.nearDuplicates});
+            {seed.label, seed.quota, seed.accepted, seed.duplicates, seed.nearDuplicates, seed.lowQuality});
     settle(outcome, s.pool.fatalError(), cancel);
     if (s.progressCallback)
         s.progressCallback(outcome.progress);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/RunHistory.h"
+#include "core/quality/RowQualityGate.h"
 #include "gui/RunController.h"
 
 #include <QWidget>
@@ -41,6 +42,8 @@ private:
     void setHeader(const JobSpec& job);
     void setStats(const QString& rows, const QString& rate, const QString& eta, const QString& retries,
                   const QString& failures, const QString& tokens);
+    // Rows turned away during the run and asked for again; hidden while nothing is known about them.
+    void showRejections(std::optional<int> nearDuplicates, const quality::RejectionCounts& lowQuality);
     void showSaved(const QString& datasetPath);
     void showValidation(const std::string& validationJson);
     // Reads the run's history entry again (validation counts, score) once it has ended.
@@ -64,6 +67,7 @@ private:
     QLabel* m_retries;
     QLabel* m_failures;
     QLabel* m_tokens;
+    QLabel* m_rejections;
     QPushButton* m_cancel;
     QLabel* m_savedTo;
     QPushButton* m_openFolder;

@@ -291,6 +291,18 @@ nlohmann::json RejectionCounts::toJson() const {
     return json;
 }
 
+RejectionCounts RejectionCounts::fromJson(const nlohmann::json& json) {
+    RejectionCounts counts;
+    if (!json.is_object())
+        return counts;
+    for (std::size_t i = 1; i < counts.m_counts.size(); ++i) {
+        const auto found = json.find(std::string(reasonName(static_cast<RejectionReason>(i))));
+        if (found != json.end() && found->is_number_integer() && found->get<int>() > 0)
+            counts.m_counts[i] = found->get<int>();
+    }
+    return counts;
+}
+
 std::string RejectionCounts::describe() const {
     std::vector<std::size_t> order;
     for (std::size_t i = 1; i < m_counts.size(); ++i)

@@ -42,6 +42,8 @@ public:
 
     // {"repetition": 0, "looping": 2, ...}: every reason, in the enum's order.
     [[nodiscard]] nlohmann::json toJson() const;
+    // Back from toJson(); names it does not know and values that are not counts are left out.
+    [[nodiscard]] static RejectionCounts fromJson(const nlohmann::json& json);
     // "2 looping, 1 nocode": the reasons that happened, most frequent first; "" when none did.
     [[nodiscard]] std::string describe() const;
 

@@ -235,6 +235,11 @@ TEST(RowQualityGate, CountsPerReasonWithOneWordNames) {
     EXPECT_EQ(json.at("nocode"), 3);
     EXPECT_EQ(json.at("echo"), 0);
     EXPECT_FALSE(json.contains("none"));
+    EXPECT_EQ(RejectionCounts::fromJson(json), counts);
+    EXPECT_EQ(
+        RejectionCounts::fromJson({{"looping", 2}, {"unknown", 7}, {"echo", "x"}, {"nocode", -1}}).total(),
+        2);
+    EXPECT_EQ(RejectionCounts::fromJson(nlohmann::json::array()).total(), 0);
 }
 
 } // namespace
