@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <deque>
 #include <mutex>
+#include <spdlog/spdlog.h>
 
 namespace sds::engine {
 namespace {
@@ -181,9 +182,17 @@ struct GenerationRun::State : WorkSource<Batch> {
         quality::RejectionCounts counts;
         std::erase_if(items, [&](const GeneratedItem& item) {
             const auto reason = qualityGate.check(item.question, item.solution);
-            if (reason != quality::RejectionReason::None)
-                counts.add(reason);
-            return reason != quality::RejectionReason::None;
+            if (reason == quality::RejectionReason::None)
+                return false;
+            counts.add(reason);
+            const auto quoted = [](const std::string& text, std::size_t length) {
+                return nlohmann::json(text)
+                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                    .substr(0, length);
+            };
+            spdlog::debug("engine: row turned away ({}): {} => {}", quality::reasonName(reason),
+                          quoted(item.question, 200), quoted(item.solution, 300));
+            return true;
         });
         return counts;
     }
@@ -315,11 +324,14 @@ providers::ChatRequest buildChatRequest(const JobSpec& job, BatchRequestInput in
     input.examples = job.examples;
     input.databaseSchema = job.databaseSchema;
     BatchPrompt prompt = buildBatchPrompt(input, options.prompt);
-    return chatRequest(job.provider.model, std::move(prompt.system), std::move(prompt.user), job.parameters,
-                       options.structuredOutput
-                           ? std::optional<nlohmann::json>(rowsSchema(input.count, options.boundItemCount))
-                           : std::nullopt,
-                       "generated_items");
+    return chatRequest(
+        job.provider.model, std::move(prompt.system), std::move(prompt.user), job.parameters,
+        options.structuredOutput
+            ? std::optional<nlohmann::json>(rowsSchema(
+                  input.count, options.boundItemCount,
+                  quality::validatorKindFromString(job.validator).value_or(quality::ValidatorKind::None)))
+            : std::nullopt,
+        "generated_items");
 }
 
 GenerationRun::GenerationRun(JobSpec job, std::shared_ptr<providers::Provider> provider, Journal& journal,
