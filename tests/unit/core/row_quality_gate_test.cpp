@@ -1,5 +1,6 @@
 #include "core/Template.h"
 #include "core/quality/RowQualityGate.h"
+#include "testsupport/TextFixtures.h"
 
 #include <filesystem>
 #include <fstream>
@@ -11,12 +12,7 @@
 namespace sds::quality {
 namespace {
 
-std::string repeated(std::string_view unit, int times) {
-    std::string text;
-    for (int i = 0; i < times; ++i)
-        text += unit;
-    return text;
-}
+using testing::repeated;
 
 nlohmann::json templateJson(const std::string& id) {
     std::ifstream in(std::filesystem::path(SDS_SOURCE_TEMPLATES_DIR) / (id + ".json"));
@@ -130,21 +126,18 @@ TEST(RowQualityGate, TheTemplatesOwnExamplesPassTheirGate) {
     for (const std::string id : {"code_generation", "text_to_sql", "custom"}) {
         const auto json = templateJson(id);
         const RowQualityGate gate(json.value("validator", ""), {});
-        for (const auto& example : json.at("examples")) {
+        // The few-shot examples, and the judge's scored examples (good and bad answers alike).
+        auto examples = json.at("examples");
+        if (json.contains("evaluation"))
+            for (const auto& scored : json["evaluation"].value("examples", nlohmann::json::array()))
+                examples.push_back(scored);
+        for (const auto& example : examples) {
             EXPECT_EQ(gate.check(example.at("question").get<std::string>(),
                                  example.at("solution").get<std::string>()),
                       RejectionReason::None)
                 << id << ": " << example.at("question");
             ++checked;
         }
-        if (json.contains("evaluation"))
-            for (const auto& example : json["evaluation"].value("examples", nlohmann::json::array())) {
-                EXPECT_EQ(gate.check(example.at("question").get<std::string>(),
-                                     example.at("solution").get<std::string>()),
-                          RejectionReason::None)
-                    << id << " (evaluation): " << example.at("question");
-                ++checked;
-            }
     }
     EXPECT_GE(checked, 9);
 }

@@ -1,4 +1,5 @@
 #include "engine/GenerationRun.h"
+#include "testsupport/EngineRuns.h"
 #include "testsupport/ScriptedProvider.h"
 #include "testsupport/TempDir.h"
 
@@ -27,19 +28,10 @@ JobSpec jobWith(int size, std::vector<std::string> seeds, int rowsPerRequest = 5
     return job;
 }
 
-RunOptions fastOptions() {
-    RunOptions options;
-    options.backoffBase = std::chrono::milliseconds(1);
-    options.backoffCap = std::chrono::milliseconds(5);
-    options.progressInterval = std::chrono::milliseconds(20);
-    options.randomSeed = 7;
-    return options;
-}
+using testing::journalRows;
 
-std::vector<JournalRow> journalRows(const std::filesystem::path& path) {
-    std::vector<JournalRow> rows;
-    Journal::read(path, [&](JournalRow&& row) { rows.push_back(std::move(row)); });
-    return rows;
+RunOptions fastOptions() {
+    return testing::fastRunOptions(7);
 }
 
 TEST(GenerationRun, ProducesExactlyTheRequestedRowsSpreadOverSeeds) {

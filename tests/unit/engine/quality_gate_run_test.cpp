@@ -1,8 +1,10 @@
 #include "engine/CurationRun.h"
 #include "engine/GenerationRun.h"
 #include "standin/Generation.h"
+#include "testsupport/EngineRuns.h"
 #include "testsupport/ScriptedProvider.h"
 #include "testsupport/TempDir.h"
+#include "testsupport/TextFixtures.h"
 
 #include <gtest/gtest.h>
 #include <map>
@@ -12,33 +14,17 @@ namespace sds::engine {
 namespace {
 
 using providers::ChatRequest;
-using providers::ChatResponse;
 using providers::ChatResult;
 using quality::RejectionReason;
 using testing::ScriptedProvider;
 using testing::TempDir;
 
+using testing::journalRows;
+using testing::repeated;
+using testing::structured;
+
 RunOptions fastOptions() {
-    RunOptions options;
-    options.backoffBase = std::chrono::milliseconds(1);
-    options.backoffCap = std::chrono::milliseconds(5);
-    options.progressInterval = std::chrono::milliseconds(20);
-    options.randomSeed = 5;
-    return options;
-}
-
-ChatResult structured(nlohmann::json answer) {
-    ChatResponse response;
-    response.text = answer.dump();
-    response.structured = std::move(answer);
-    return response;
-}
-
-std::string repeated(std::string_view unit, int times) {
-    std::string text;
-    for (int i = 0; i < times; ++i)
-        text += unit;
-    return text;
+    return testing::fastRunOptions(5);
 }
 
 nlohmann::json codeItem(const std::string& topic, int caseNumber) {
@@ -60,7 +46,8 @@ const std::vector<std::pair<RejectionReason, nlohmann::json>>& degenerateItems()
           {"solution",
            "```python\n" + repeated("solution = int(input()) # number in the set\n", 9) + "```"}}},
         {RejectionReason::Punctuation,
-         {{"question", "What?! ;; ,, ?! ::: ?! ;; ,, !! ?? ;; ,, ?"}, {"solution", "```python\nprint(2)\n```"}}},
+         {{"question", "What?! ;; ,, ?! ::: ?! ;; ,, !! ?? ;; ,, ?"},
+          {"solution", "```python\nprint(2)\n```"}}},
         {RejectionReason::Echo,
          {{"question", "Flask is a lightweight web framework written in Python."},
           {"solution", "Flask is a lightweight web framework written in Python."}}},
@@ -102,8 +89,7 @@ TEST(RowQualityGateInRuns, DegenerateRowsAreReaskedCountedPerReasonAndNeverKept)
     ASSERT_EQ(outcome.status, RunStatus::Completed) << outcome.error;
 
     EXPECT_EQ(outcome.progress.rowsDone, 8);
-    std::vector<JournalRow> rows;
-    Journal::read(dir / "journal.jsonl", [&](JournalRow&& row) { rows.push_back(std::move(row)); });
+    const auto rows = journalRows(dir / "journal.jsonl");
     ASSERT_EQ(rows.size(), 8U) << "exactly the requested rows, all of them good";
     const quality::RowQualityGate gate(quality::ValidatorKind::Code, {});
     for (const auto& row : rows)
@@ -205,7 +191,8 @@ TEST(RowQualityGateInRuns, ADegenerateCurationOutputIsAskedAgainAndLeftOutWhenIt
     EXPECT_EQ(asked["Task 3"], 3) << "asked twice again, then left out";
     EXPECT_EQ(outcome.progress.lowQuality[RejectionReason::Looping], 1 + 3);
     std::set<std::string> outputs;
-    Journal::read(dir / "journal.jsonl", [&](JournalRow&& row) { outputs.insert(row.solution); });
+    for (const auto& row : journalRows(dir / "journal.jsonl"))
+        outputs.insert(row.solution);
     EXPECT_EQ(outputs,
               (std::set<std::string>{"Done with Task 0.", "Done with Task 1.", "Done with Task 2."}));
     ASSERT_FALSE(outcome.problems.empty());

@@ -5,6 +5,7 @@
 #include "engine/GenerationRun.h"
 #include "engine/RequestPool.h"
 #include "engine/Suggestions.h"
+#include "testsupport/EngineRuns.h"
 #include "testsupport/ScriptedProvider.h"
 #include "testsupport/TempDir.h"
 
@@ -23,27 +24,11 @@ using providers::ChatResult;
 using testing::ScriptedProvider;
 using testing::TempDir;
 
+using testing::journalRows;
+using testing::structured;
+
 RunOptions fastOptions() {
-    RunOptions options;
-    options.backoffBase = std::chrono::milliseconds(1);
-    options.backoffCap = std::chrono::milliseconds(5);
-    options.progressInterval = std::chrono::milliseconds(20);
-    options.randomSeed = 11;
-    return options;
-}
-
-std::vector<JournalRow> journalRows(const std::filesystem::path& path) {
-    std::vector<JournalRow> rows;
-    Journal::read(path, [&](JournalRow&& row) { rows.push_back(std::move(row)); });
-    return rows;
-}
-
-ChatResult structured(nlohmann::json answer) {
-    ChatResponse response;
-    response.text = answer.dump();
-    response.structured = std::move(answer);
-    response.usage = {10, 5};
-    return response;
+    return testing::fastRunOptions(11);
 }
 
 JobSpec sftJob(int size, int rowsPerRequest = 2, int concurrency = 4) {
