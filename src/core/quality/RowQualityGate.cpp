@@ -213,21 +213,6 @@ bool isMostlyPunctuation(std::string_view text) {
            static_cast<double>(wordCharacters) < kMinWordCharacterShare * static_cast<double>(visible);
 }
 
-std::size_t commonSubsequenceLength(const std::vector<std::string>& pattern,
-                                    const std::vector<std::string>& text) {
-    std::unordered_map<std::string_view, std::uint32_t> ids;
-    const auto symbols = [&](const std::vector<std::string>& words) {
-        std::vector<std::uint32_t> out;
-        out.reserve(words.size());
-        for (const auto& word : words)
-            out.push_back(ids.try_emplace(word, static_cast<std::uint32_t>(ids.size())).first->second);
-        return out;
-    };
-    const auto patternSymbols = symbols(pattern);
-    const auto textSymbols = symbols(text);
-    return LcsMatcher(patternSymbols).lcsWith(textSymbols);
-}
-
 bool echoesQuestion(std::string_view question, std::string_view answer) {
     const auto answerWords = rougeTokens(answer);
     const auto questionWords = rougeTokens(question);
