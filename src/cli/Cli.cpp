@@ -111,6 +111,15 @@ int runGeneration(const Project& project, RunHistory& history, engine::RunServic
         if (seed.nearDuplicates > 0 && shown++ < 20)
             std::cout << "            near-duplicates rejected for \"" << oneLine(seed.seed, 60)
                       << "\": " << seed.nearDuplicates << "\n";
+    if (p.lowQuality.total() > 0 || job.workflow == Workflow::SupervisedFineTuning)
+        std::cout << "  quality:  low-quality rows rejected " << p.lowQuality.total()
+                  << (p.lowQuality.total() > 0 ? " (" + p.lowQuality.describe() + ")" : std::string())
+                  << "\n";
+    shown = 0;
+    for (const auto& seed : report.outcome.seeds)
+        if (seed.lowQuality.total() > 0 && shown++ < 20)
+            std::cout << "            low-quality rows rejected for \"" << oneLine(seed.seed, 60)
+                      << "\": " << seed.lowQuality.total() << " (" << seed.lowQuality.describe() << ")\n";
     std::cout << "  tokens:   " << p.tokens.input << " in, " << p.tokens.output << " out\n"
               << "  cost:     " << describeCost(p.costUsd, job.maxCostUsd) << "\n"
               << "  time:     " << formatSeconds(report.seconds) << "\n";

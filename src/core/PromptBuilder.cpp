@@ -54,7 +54,42 @@ BatchPrompt buildBatchPrompt(const BatchRequestInput& input, const PromptOptions
     return prompt;
 }
 
-nlohmann::json rowsSchema(int count, bool boundItemCount) {
+namespace {
+
+// llama.cpp's LLGuidance does not compile a bare \n in a pattern (it then samples unconstrained), but does
+// compile it inside a character class.
+constexpr std::string_view kNewline = "[\\n\\r]";
+
+// `body` in a fence labelled `language`, then optionally one line of prose: no fences, braces, brackets or
+// markup, where a small model's degenerate endings start.
+std::string fencedAnswerPattern(std::string_view language, const std::string& body) {
+    return "^```" + std::string(language) + std::string(kNewline) + body + std::string(kNewline) + "```(" +
+           std::string(kNewline) + "[A-Z][^`\\n\\r{}<>$\\[\\]]{10,200})?$";
+}
+
+} // namespace
+
+std::string codeAnswerPattern() {
+    const std::string name = "[a-z_][a-z0-9_]{0,20}(\\.[a-z_][a-z0-9_]{0,20})?";
+    // A single letter or a snake_case name: never a keyword, so never `if = x`.
+    const std::string target = "([a-z]|[a-z][a-z0-9]{0,15}_[a-z0-9_]{0,15})";
+    const std::string simple = "(" + name + "|[0-9]{1,6}|'[A-Za-z0-9 ,.!?_-]{0,40}')";
+    const std::string list = "\\[(" + simple + "(, " + simple + "){0,5})?\\]";
+    const std::string call = name + "\\((" + simple + "(, " + simple + "){0,3})?\\)";
+    const std::string atom = "(" + call + "|" + list + "|" + simple + ")";
+    const std::string expression = atom + "( ([-+*/%<>]|==|<=|>=) " + atom + "){0,3}";
+    const std::string statement = "(return " + expression + "|print\\(" + expression + "(, " + expression +
+                                  "){0,2}\\)|" + target + " = " + expression + ")";
+    return fencedAnswerPattern("python",
+                               "def [a-z_][a-z0-9_]{0,20}\\(([a-z_]{1,12}(, [a-z_]{1,12}){0,3})?\\):(" +
+                                   std::string(kNewline) + "    " + statement + "){1,6}");
+}
+
+std::string sqlAnswerPattern() {
+    return fencedAnswerPattern("sql", "(SELECT|WITH) [^`;]{10,400};?");
+}
+
+nlohmann::json rowsSchema(int count, bool boundItemCount, quality::ValidatorKind answers) {
     nlohmann::json item = {
         {"type", "object"},
         {"properties", {{"question", {{"type", "string"}}}, {"solution", {{"type", "string"}}}}},
@@ -63,12 +98,20 @@ nlohmann::json rowsSchema(int count, bool boundItemCount) {
     nlohmann::json items = {{"type", "array"}, {"items", item}};
     if (boundItemCount) {
         // Bounded strings stop a small model from running on until max_tokens and truncating the JSON.
-        items["items"]["properties"]["question"]["minLength"] = 10;
-        items["items"]["properties"]["question"]["maxLength"] = 300;
-        items["items"]["properties"]["question"]["pattern"] =
-            "^(How|What|Why|Which|When|Where|Can) [^\\n]{8,280}\\?$";
-        items["items"]["properties"]["solution"]["minLength"] = 10;
-        items["items"]["properties"]["solution"]["maxLength"] = 1500;
+        // A pattern bounds its string by itself: LLGuidance gives up on a pattern combined with
+        // minLength/maxLength ("too many expressions constructed") and samples unconstrained.
+        auto& question = items["items"]["properties"]["question"];
+        auto& solution = items["items"]["properties"]["solution"];
+        // No brackets or markup in a question: that is where degenerate questions trail off.
+        question["pattern"] = "^(How|What|Why|Which|When|Where|Can) [^\\n{}\\[\\]<>]{8,280}\\?$";
+        if (answers == quality::ValidatorKind::Code) {
+            solution["pattern"] = codeAnswerPattern();
+        } else if (answers == quality::ValidatorKind::Sql) {
+            solution["pattern"] = sqlAnswerPattern();
+        } else {
+            solution["minLength"] = 10;
+            solution["maxLength"] = 1500;
+        }
         items["minItems"] = count;
         items["maxItems"] = count;
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/Template.h"
+#include "core/quality/Validation.h"
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -36,7 +37,18 @@ struct PromptOptions {
 // prompt, the schema (text to SQL), the questions not to repeat, then the format rules with examples.
 [[nodiscard]] BatchPrompt buildBatchPrompt(const BatchRequestInput& input, const PromptOptions& options = {});
 
-// {"items": [{"question": string, "solution": string}, ...]} with `count` items when bounded.
-[[nodiscard]] nlohmann::json rowsSchema(int count, bool boundItemCount);
+// {"items": [{"question": string, "solution": string}, ...]} with `count` items when bounded. A bounded
+// schema, for a small local model, also bounds and shapes the strings; with `answers` Code or Sql it makes
+// every solution a fenced block of that language (see codeAnswerPattern, sqlAnswerPattern).
+[[nodiscard]] nlohmann::json rowsSchema(int count, bool boundItemCount,
+                                        quality::ValidatorKind answers = quality::ValidatorKind::None);
+
+// A Python function in a ```python block, then optionally one line of explanation. The function is a
+// def line and one to six simple statements (return, print, assignment) over names, numbers, short
+// strings, calls and lists, so that a model constrained to it writes code that compiles: left free, a
+// 270M model writes prose, unbalanced brackets or `if = x` inside the block.
+[[nodiscard]] std::string codeAnswerPattern();
+// A SELECT (or WITH) query in a ```sql block, then optionally one line of explanation.
+[[nodiscard]] std::string sqlAnswerPattern();
 
 } // namespace sds

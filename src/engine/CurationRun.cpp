@@ -2,20 +2,27 @@
 
 #include "core/JsonStream.h"
 #include "core/RowParsing.h"
+#include "core/quality/RowQualityGate.h"
 #include "engine/ElementStream.h"
 #include "engine/RequestPool.h"
 
 #include <algorithm>
+#include <deque>
 
 namespace sds::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// An element whose output is degenerate is asked again this many times, then left out (a resume asks
+// for it once more).
+constexpr int kMaxReasksPerElement = 2;
+
 struct Element {
     std::size_t index = 0;
     nlohmann::ordered_json value;
     std::string text;
+    int reasks = 0;
 };
 
 nlohmann::json outputSchema() {
@@ -125,6 +132,7 @@ struct CurationRun::State : WorkSource<Element> {
     ElementStream elements;    // elements already in the journal (or out of scope) are marked done
     std::vector<bool> curated; // by element index: in the journal
     std::vector<std::size_t> failedElements;
+    std::deque<Element> reasks;
     Progress progress;
     int rowsThisSession = 0;
     Clock::time_point started;
@@ -136,9 +144,14 @@ struct CurationRun::State : WorkSource<Element> {
         pool.limitSpending(options.spending);
     }
 
-    [[nodiscard]] bool finished() const override { return elements.finished(); }
+    [[nodiscard]] bool finished() const override { return elements.finished() && reasks.empty(); }
 
     std::optional<Element> take() override {
+        if (!reasks.empty()) {
+            Element element = std::move(reasks.front());
+            reasks.pop_front();
+            return element;
+        }
         while (auto next = elements.next()) {
             auto text = curationInputText(next->value, job.inputKey);
             if (!text)
@@ -169,6 +182,20 @@ struct CurationRun::State : WorkSource<Element> {
             ++progress.invalidItems;
             failedElements.push_back(element.index);
             pool.noteProblem("empty answer for element " + std::to_string(element.index + 1));
+            return;
+        }
+        if (const auto reason = quality::degenerateTextReason(*output);
+            reason != quality::RejectionReason::None) {
+            std::lock_guard lock(pool.mutex());
+            progress.lowQuality.add(reason);
+            if (element.reasks < kMaxReasksPerElement) {
+                ++element.reasks;
+                reasks.push_back(std::move(element));
+            } else {
+                pool.noteProblem("element " + std::to_string(element.index + 1) + " left out after " +
+                                 std::to_string(kMaxReasksPerElement + 1) + " degenerate outputs (last: " +
+                                 std::string(quality::reasonName(reason)) + ")");
+            }
             return;
         }
         JournalRow row{static_cast<int>(element.index), {}, {}, std::move(*output), std::move(element.value)};

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <deque>
 #include <mutex>
+#include <spdlog/spdlog.h>
 
 namespace sds::engine {
 namespace {
@@ -27,6 +28,7 @@ struct SeedState {
     int shortfalls = 0;    // answers that brought fewer usable rows than asked
     int duplicates = 0;
     int nearDuplicates = 0;
+    quality::RejectionCounts lowQuality;
     std::deque<std::string> recentQuestions;
 
     [[nodiscard]] int need() const { return quota - accepted - pendingRows; }
@@ -91,6 +93,7 @@ struct GenerationRun::State : WorkSource<Batch> {
     std::vector<GroundingChunk> chunks;
     FailedWork earlierFailures;
     ResumeScope resumeScope = ResumeScope::Everything;
+    const quality::RowQualityGate qualityGate;
 
     // Guarded by questionsMutex rather than the pool's lock: the near-duplicate search is the slowest
     // step of accepting a row, and other workers take and finish batches meanwhile.
@@ -108,6 +111,7 @@ struct GenerationRun::State : WorkSource<Batch> {
     State(JobSpec jobSpec, std::shared_ptr<providers::Provider> provider, Journal& j, RunOptions o)
         : job(std::move(jobSpec)), journal(j), options(std::move(o)),
           pool(*this, std::move(provider), job.concurrency, options.retryPolicy()),
+          qualityGate(job.validator, job.examples),
           seenQuestions(static_cast<std::size_t>(std::max(0, job.size))),
           similarQuestions(job.similarityThreshold) {
         pool.limitSpending(options.spending);
@@ -169,10 +173,13 @@ struct GenerationRun::State : WorkSource<Batch> {
         ParsedItems parsed = parseAnswer(response);
         if (static_cast<int>(parsed.items.size()) > batch.count)
             parsed.items.resize(static_cast<std::size_t>(batch.count));
+        const auto lowQuality = removeLowQuality(parsed.items);
         int room = 0;
         {
             std::lock_guard lock(pool.mutex());
-            const SeedState& seed = seeds[batch.seedIndex];
+            SeedState& seed = seeds[batch.seedIndex];
+            seed.lowQuality += lowQuality;
+            progress.lowQuality += lowQuality;
             room = std::max(0, seed.quota - seed.accepted);
         }
         const auto verdicts = judgeNovelty(parsed.items, room);
@@ -182,6 +189,27 @@ struct GenerationRun::State : WorkSource<Batch> {
             accepted = acceptItems(batch, parsed, verdicts);
         }
         journalRows(accepted);
+    }
+
+    // Outside the lock: drops the items the row-quality gate turns away, before they are seen as
+    // questions, so a degenerate question never blocks a later one as its near-duplicate.
+    quality::RejectionCounts removeLowQuality(std::vector<GeneratedItem>& items) const {
+        quality::RejectionCounts counts;
+        std::erase_if(items, [&](const GeneratedItem& item) {
+            const auto reason = qualityGate.check(item.question, item.solution);
+            if (reason == quality::RejectionReason::None)
+                return false;
+            counts.add(reason);
+            const auto quoted = [](const std::string& text, std::size_t length) {
+                return nlohmann::json(text)
+                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                    .substr(0, length);
+            };
+            spdlog::debug("engine: row turned away ({}): {} => {}", quality::reasonName(reason),
+                          quoted(item.question, 200), quoted(item.solution, 300));
+            return true;
+        });
+        return counts;
     }
 
     // Items against every question seen so far, each new one then added to them, until `room` new ones
@@ -328,11 +356,14 @@ providers::ChatRequest buildChatRequest(const JobSpec& job, BatchRequestInput in
     input.examples = job.examples;
     input.databaseSchema = job.databaseSchema;
     BatchPrompt prompt = buildBatchPrompt(input, options.prompt);
-    return chatRequest(job.provider.model, std::move(prompt.system), std::move(prompt.user), job.parameters,
-                       options.structuredOutput
-                           ? std::optional<nlohmann::json>(rowsSchema(input.count, options.boundItemCount))
-                           : std::nullopt,
-                       "generated_items");
+    return chatRequest(
+        job.provider.model, std::move(prompt.system), std::move(prompt.user), job.parameters,
+        options.structuredOutput
+            ? std::optional<nlohmann::json>(rowsSchema(
+                  input.count, options.boundItemCount,
+                  quality::validatorKindFromString(job.validator).value_or(quality::ValidatorKind::None)))
+            : std::nullopt,
+        "generated_items");
 }
 
 GenerationRun::GenerationRun(JobSpec job, std::shared_ptr<providers::Provider> provider, Journal& journal,
@@ -372,7 +403,7 @@ RunOutcome GenerationRun::run(const CancellationToken& cancel) {
     outcome.problems = s.pool.problems();
     for (const auto& seed : s.seeds)
         outcome.seeds.push_back(
-            {seed.label, seed.quota, seed.accepted, seed.duplicates, seed.nearDuplicates});
+            {seed.label, seed.quota, seed.accepted, seed.duplicates, seed.nearDuplicates, seed.lowQuality});
     outcome.failed.seeds = s.failedSeeds();
     settle(outcome, s.pool.fatalError(), cancel, s.pool.stoppedAtBudget());
     if (s.progressCallback)

@@ -5,6 +5,7 @@
 #include "core/Journal.h"
 #include "core/PromptBuilder.h"
 #include "core/RunHistory.h"
+#include "core/quality/RowQualityGate.h"
 #include "engine/FailedWork.h"
 #include "engine/RequestPool.h"
 #include "providers/Provider.h"
@@ -28,9 +29,10 @@ struct Progress {
     int retries = 0;
     int failedRequests = 0; // requests given up after their retries
     int duplicates = 0;
-    int invalidItems = 0;   // items missing a field, re-asked
-    int nearDuplicates = 0; // questions too close to an earlier one (ROUGE-L), re-asked
-    int skippedInputs = 0;  // curation: elements without the input field
+    int invalidItems = 0;                // items missing a field, re-asked
+    int nearDuplicates = 0;              // questions too close to an earlier one (ROUGE-L), re-asked
+    quality::RejectionCounts lowQuality; // rows that failed the row-quality gate, re-asked
+    int skippedInputs = 0;               // curation: elements without the input field
     providers::TokenUsage tokens;
     std::optional<double> costUsd;    // spent, earlier sessions included; none when the price is unknown
     std::optional<double> maxCostUsd; // the cap
@@ -65,6 +67,7 @@ struct SeedReport {
     int accepted = 0;
     int duplicates = 0;
     int nearDuplicates = 0;
+    quality::RejectionCounts lowQuality;
 };
 
 struct RunOutcome {

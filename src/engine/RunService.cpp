@@ -453,6 +453,8 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
           {"duplicates_dropped", p.duplicates},
           {"incomplete_items_reasked", p.invalidItems},
           {"near_duplicates_rejected", p.nearDuplicates},
+          {"low_quality_rejected", p.lowQuality.total()},
+          {"low_quality_rejected_by_reason", p.lowQuality.toJson()},
           {"inputs_skipped", p.skippedInputs},
           {"rows_resumed", p.rowsResumed},
           {"requests_all_sessions", run.requestsBefore + p.requestsDone},
@@ -478,7 +480,9 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
                              {"requested", seed.requested},
                              {"rows", seed.accepted},
                              {"duplicates_dropped", seed.duplicates},
-                             {"near_duplicates_rejected", seed.nearDuplicates}});
+                             {"near_duplicates_rejected", seed.nearDuplicates},
+                             {"low_quality_rejected", seed.lowQuality.total()},
+                             {"low_quality_rejected_by_reason", seed.lowQuality.toJson()}});
     }
     if (!report.datasetPath.empty()) {
         if (auto error = writeFileAtomically(run.metadataPath, metadata.dump(2) + "\n"); !error.empty())

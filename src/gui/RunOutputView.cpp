@@ -36,6 +36,8 @@ struct LoadedRun {
     std::string templateId;
     int retries = -1;
     int failedRequests = -1;
+    std::optional<int> nearDuplicates; // unknown for runs whose metadata has no count
+    quality::RejectionCounts lowQuality;
     QString datasetPath; // empty when the dataset file does not exist
     QString error;
 };
@@ -56,6 +58,10 @@ LoadedRun loadRun(const RunRecord& record) {
         const auto counts = metadata.json->value("counts", nlohmann::json::object());
         loaded.retries = counts.value("retries", -1);
         loaded.failedRequests = counts.value("failed_requests", -1);
+        if (const int nearDuplicates = counts.value("near_duplicates_rejected", -1); nearDuplicates >= 0)
+            loaded.nearDuplicates = nearDuplicates;
+        loaded.lowQuality = quality::RejectionCounts::fromJson(
+            counts.value("low_quality_rejected_by_reason", nlohmann::json::object()));
     }
     std::error_code ec;
     if (!record.outputPath.empty() && std::filesystem::is_regular_file(record.outputPath, ec)) {
@@ -153,6 +159,15 @@ RunOutputView::RunOutputView(AppContext& context, QWidget* parent) : QWidget(par
         ++column;
     }
 
+    m_rejections = new QLabel(this);
+    m_rejections->setObjectName(QStringLiteral("rejectedRowsLabel"));
+    m_rejections->setWordWrap(true);
+    m_rejections->setToolTip(
+        tr("Rows the run turned away and asked the model for again: questions too close to an earlier one "
+           "(near-duplicates), and rows that failed the quality gate: repetition, looping, punctuation, "
+           "nocode, nosql, echo (the answer repeats the question), example (the answer copies an example)"));
+    m_rejections->setVisible(false);
+
     m_cancel = new QPushButton(tr("&Cancel run"), this);
     m_cancel->setObjectName(QStringLiteral("cancelRunButton"));
     m_cancel->setToolTip(
@@ -220,6 +235,7 @@ RunOutputView::RunOutputView(AppContext& context, QWidget* parent) : QWidget(par
     layout->addWidget(m_status);
     layout->addWidget(m_progress);
     layout->addLayout(stats);
+    layout->addWidget(m_rejections);
     layout->addWidget(m_error);
     layout->addLayout(saved);
     layout->addWidget(m_validation);
@@ -304,6 +320,23 @@ void RunOutputView::showCost(const std::optional<double>& costUsd, const std::op
     m_cost->setToolTip(costUsd
                            ? tr("The tokens the provider reported, times the model's price")
                            : tr("Give the model's price in Settings or on the Summary page to see the cost"));
+}
+
+void RunOutputView::showRejections(std::optional<int> nearDuplicates,
+                                   const quality::RejectionCounts& lowQuality) {
+    if (!nearDuplicates && lowQuality.total() == 0) {
+        m_rejections->clear();
+        m_rejections->setVisible(false);
+        return;
+    }
+    QString text = tr("Rejected and asked again: %1")
+                       .arg(counted(lowQuality.total(), tr("low-quality row"), tr("low-quality rows")));
+    if (lowQuality.total() > 0)
+        text += QStringLiteral(" (%1)").arg(QString::fromStdString(lowQuality.describe()));
+    if (nearDuplicates)
+        text += tr(", %1").arg(counted(*nearDuplicates, tr("near-duplicate"), tr("near-duplicates")));
+    m_rejections->setText(text + QLatin1Char('.'));
+    m_rejections->setVisible(true);
 }
 
 void RunOutputView::showSaved(const QString& datasetPath) {
@@ -414,6 +447,10 @@ void RunOutputView::updateFromState() {
     else
         setStats(tr("0 / %1").arg(formatCount(requested)), QStringLiteral("–"), QStringLiteral("–"),
                  QStringLiteral("0"), QStringLiteral("0"), QStringLiteral("–"));
+    if (state->progressKnown)
+        showRejections(p.nearDuplicates, p.lowQuality);
+    else
+        showRejections(std::nullopt, {});
     m_cancel->setVisible(!state->finished);
     m_cancel->setEnabled(!state->finished && !state->cancelRequested);
     if (!state->finished) {
@@ -500,6 +537,7 @@ void RunOutputView::showRecord(const RunRecord& record) {
                  record.finishedAtMs ? tr("took %1").arg(formatDuration(seconds)) : tr("not finished")));
     showSaved({});
     showValidation(record.validationJson);
+    showRejections(std::nullopt, {});
     m_rowsModel->clear();
     runInBackground(
         this, [record] { return loadRun(record); },
@@ -516,6 +554,7 @@ void RunOutputView::showRecord(const RunRecord& record) {
             setStats(tr("%1 / %2").arg(formatCount(static_cast<std::int64_t>(loaded.rows->size())),
                                        formatCount(record.requestedSize)),
                      rate, QStringLiteral("–"), count(loaded.retries), count(loaded.failedRequests), tokens);
+            showRejections(loaded.nearDuplicates, loaded.lowQuality);
             if (!loaded.error.isEmpty())
                 m_error->show(tr("Cannot read the rows: %1").arg(loaded.error));
         });

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/RunHistory.h"
+#include "core/quality/RowQualityGate.h"
 #include "gui/RunController.h"
 
 #include <QWidget>
@@ -43,6 +44,8 @@ private:
                   const QString& failures, const QString& tokens);
     // "$0.42", "$0.42 of $1.00", or "unknown price" when the model has none.
     void showCost(const std::optional<double>& costUsd, const std::optional<double>& maxCostUsd);
+    // Rows turned away during the run and asked for again; hidden while nothing is known about them.
+    void showRejections(std::optional<int> nearDuplicates, const quality::RejectionCounts& lowQuality);
     void showSaved(const QString& datasetPath);
     void showValidation(const std::string& validationJson);
     // Reads the run's history entry again (validation counts, score) once it has ended.
@@ -67,6 +70,7 @@ private:
     QLabel* m_failures;
     QLabel* m_tokens;
     QLabel* m_cost;
+    QLabel* m_rejections;
     QPushButton* m_cancel;
     QLabel* m_savedTo;
     QPushButton* m_openFolder;

@@ -195,6 +195,7 @@ class TestQuality : public QObject {
 private slots:
     void judgedRowsModelPassesTheModelTester();
     void sqlRunShowsValidationCounts();
+    void degenerateRowsAreCountedOnTheOutputPage();
     void evaluationShowsScoresChartAndLowestRowsFirst();
     void cancelledEvaluationResumes();
     void keepRowsScoringAtLeastThree();
@@ -279,6 +280,34 @@ void TestQuality::sqlRunShowsValidationCounts() {
     QVERIFY(child<QTextBrowser>(view, QStringLiteral("failedRowDetail"))
                 ->toPlainText()
                 .contains(QStringLiteral("SELECT")));
+}
+
+void TestQuality::degenerateRowsAreCountedOnTheOutputPage() {
+    QTemporaryDir dir;
+    Studio studio(dir.path());
+    standin::StandinOptions options;
+    options.rateDegenerate = 0.5;
+    options.seed = 4;
+    standin::StandinServer server(options);
+    server.start();
+    useStandin(studio, server);
+    const QString runId = generateSqlRun(studio, QStringLiteral("Degenerate SQL"), kRows);
+    QVERIFY(!runId.isEmpty());
+    const auto injected = static_cast<int>(server.stats().faults.degenerate);
+    QVERIFY(injected > 0);
+
+    const QString expected = QStringLiteral("Rejected and asked again: %1 low-quality rows (").arg(injected);
+    auto* output = studio.window().wizard()->output();
+    auto* rejected = child<QLabel>(output, QStringLiteral("rejectedRowsLabel"));
+    QTRY_VERIFY(rejected->isVisible());
+    QVERIFY2(rejected->text().startsWith(expected), qPrintable(rejected->text()));
+    QVERIFY2(rejected->text().contains(QStringLiteral("0 near-duplicates")), qPrintable(rejected->text()));
+
+    // A run of the history shows the same counts, read back from its metadata.
+    const auto record = historyRecord(studio, runId);
+    QVERIFY(record);
+    output->showRecord(*record);
+    QTRY_VERIFY(rejected->isVisible() && rejected->text().startsWith(expected));
 }
 
 void TestQuality::evaluationShowsScoresChartAndLowestRowsFirst() {

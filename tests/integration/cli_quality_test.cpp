@@ -498,6 +498,48 @@ TEST_F(CliQualityTest, SimilarityThresholdOneTurnsTheCheckOffAndAboveOneIsRefuse
     EXPECT_EQ(runs().size(), runsBefore) << "no run for a refused job";
 }
 
+TEST_F(CliQualityTest, DegenerateRowsAreAskedAgainAndCountedInTheSummaryAndTheMetadata) {
+    standin::StandinOptions degenerate;
+    degenerate.rateDegenerate = 0.4;
+    degenerate.seed = 9;
+    m_server.setOptions(degenerate);
+    const auto result = sds({"generate", "--size", "40", "--seed", "Graphs", "--seed", "Trees"}, true);
+    ASSERT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_NE(result.out.find("rows:     40 of 40"), std::string::npos) << result.out;
+    const auto injected = static_cast<int>(m_server.stats().faults.degenerate);
+    ASSERT_GT(injected, 0);
+    EXPECT_NE(result.out.find("low-quality rows rejected " + std::to_string(injected) + " ("),
+              std::string::npos)
+        << "every degenerate item the stand-in wrote is counted: " << result.out;
+    EXPECT_NE(result.out.find("looping"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("low-quality rows rejected for \"Graphs\""), std::string::npos) << result.out;
+
+    const auto list = runs();
+    ASSERT_EQ(list.size(), 1U);
+    const std::filesystem::path runDir = list[0]["run_dir"].get<std::string>();
+    const auto metadata = readJsonFile(runDir / "metadata.json");
+    ASSERT_TRUE(metadata.ok()) << metadata.error;
+    const auto& counts = (*metadata.json)["counts"];
+    EXPECT_EQ(counts["low_quality_rejected"], injected);
+    const auto& byReason = counts["low_quality_rejected_by_reason"];
+    EXPECT_EQ(byReason["looping"].get<int>() + byReason["repetition"].get<int>(), injected)
+        << byReason.dump();
+    int perSeed = 0;
+    for (const auto& seed : (*metadata.json)["seeds"]) {
+        perSeed += seed["low_quality_rejected"].get<int>();
+        EXPECT_TRUE(seed["low_quality_rejected_by_reason"].is_object()) << seed.dump();
+    }
+    EXPECT_EQ(perSeed, injected);
+
+    const auto rows = readRows(list[0]["output_path"].get<std::string>());
+    ASSERT_EQ(rows.size(), 40U);
+    for (const auto& row : rows) {
+        EXPECT_EQ(row["Prompt"].get<std::string>().find("}}],"), std::string::npos) << row.dump();
+        EXPECT_EQ(row["Completion"].get<std::string>().find("is_valid_answer()"), std::string::npos)
+            << row.dump();
+    }
+}
+
 TEST_F(CliQualityTest, UnknownRunsAndRunsWithoutAValidatorAreOneError) {
     for (const auto& command : {std::vector<std::string>{"validate", "no-such-run"},
                                 std::vector<std::string>{"filter", "no-such-run", "--valid-only"},

@@ -104,9 +104,7 @@ std::vector<std::string> rougeTokens(std::string_view text) {
     return tokens;
 }
 
-double rougeLF1(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-    if (a.empty() || b.empty())
-        return 0.0;
+std::size_t commonSubsequenceLength(const std::vector<std::string>& a, const std::vector<std::string>& b) {
     std::unordered_map<std::string_view, std::uint32_t> ids;
     const auto toIds = [&ids](const std::vector<std::string>& tokens) {
         std::vector<std::uint32_t> out;
@@ -117,7 +115,13 @@ double rougeLF1(const std::vector<std::string>& a, const std::vector<std::string
     };
     const auto idsA = toIds(a);
     const auto idsB = toIds(b);
-    return f1FromLcs(LcsMatcher(idsA).lcsWith(idsB), a.size(), b.size());
+    return LcsMatcher(idsA).lcsWith(idsB);
+}
+
+double rougeLF1(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    if (a.empty() || b.empty())
+        return 0.0;
+    return f1FromLcs(commonSubsequenceLength(a, b), a.size(), b.size());
 }
 
 double rougeLF1(std::string_view a, std::string_view b) {

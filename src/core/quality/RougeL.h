@@ -13,6 +13,10 @@ namespace sds::quality {
 // U+2000-U+206F, U+3000-U+303F, U+FF00-U+FF0F). Lower-casing covers ASCII and Latin-1 only.
 [[nodiscard]] std::vector<std::string> rougeTokens(std::string_view text);
 
+// Length of the longest common subsequence of two word sequences.
+[[nodiscard]] std::size_t commonSubsequenceLength(const std::vector<std::string>& a,
+                                                  const std::vector<std::string>& b);
+
 // ROUGE-L F1 with beta = 1, as in the Self-Instruct filter: P = LCS/|b|, R = LCS/|a|,
 // F1 = 2PR/(P+R) = 2 LCS/(|a|+|b|). 0 when either side is empty.
 [[nodiscard]] double rougeLF1(const std::vector<std::string>& a, const std::vector<std::string>& b);

@@ -511,6 +511,12 @@ std::vector<CodeBlock> sqlFromAnswer(std::string_view answer) {
     return {};
 }
 
+bool containsSqlStatement(std::string_view answer) {
+    const auto sources = sqlFromAnswer(answer);
+    return std::any_of(sources.begin(), sources.end(),
+                       [](const CodeBlock& source) { return startsLikeSql(source.code); });
+}
+
 SqlValidator::SqlValidator(const std::string& schemaDdl) {
     if (sqlite3_open_v2(":memory:", &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
         schemaError_ = std::string("cannot open an in-memory SQLite database: ") +

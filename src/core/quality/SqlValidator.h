@@ -15,6 +15,9 @@ namespace sds::quality {
 // unlabelled blocks that start like SQL; else, when the answer itself starts with a SQL keyword, its
 // leading SQL paragraphs (a bare answer). Each as a CodeBlock whose language is the label ("" if none).
 [[nodiscard]] std::vector<CodeBlock> sqlFromAnswer(std::string_view answer);
+// Whether the SQL of an answer (as sqlFromAnswer finds it) has a statement: a ```sql block holding only
+// prose or nothing does not count.
+[[nodiscard]] bool containsSqlStatement(std::string_view answer);
 
 // Checks the SQL of answers against a database schema with SQLite, without running any query: the schema
 // is created once in an in-memory database and every statement of the answer is compiled with

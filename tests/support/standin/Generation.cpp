@@ -247,6 +247,21 @@ Json ItemWriter::writeItems(const PromptFacts& facts, const ItemShape& shape, Co
     if (fault == ContentFault::MissingField && shape.fields.size() > 1) {
         items.back().erase(shape.fields[shape.solutionField].name);
         faultApplied = true;
+    } else if (fault == ContentFault::Degenerate) {
+        const std::string& solutionName = shape.fields[shape.solutionField].name;
+        if ((firstCaseNumber + count - 1) % 2 == 0) {
+            std::string looping;
+            for (int i = 0; i < 40; ++i)
+                looping += "is_valid_answer() ";
+            items.back()[solutionName] = looping;
+        } else {
+            std::string flooded = questions.back();
+            flooded.pop_back();
+            for (int i = 0; i < 30; ++i)
+                flooded += "}}],}]";
+            items.back()[questionName] = flooded + "?";
+        }
+        faultApplied = true;
     } else if (fault == ContentFault::Duplicate) {
         if (earlierQuestion) {
             items.back()[questionName] = *earlierQuestion;

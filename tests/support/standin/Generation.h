@@ -50,13 +50,17 @@ struct ItemShape {
 // `schema` is null or has no recognizable item object.
 [[nodiscard]] ItemShape itemShapeFromSchema(const Json* schema);
 
-enum class ContentFault { None, Malformed, Messy, MissingField, Duplicate };
+// Degenerate: one item loops like a small model stuck on a phrase, or trails off into brackets; the
+// engine's row-quality gate must turn it away.
+enum class ContentFault { None, Malformed, Messy, MissingField, Duplicate, Degenerate };
 
 // Thread-safe.
 class ItemWriter {
 public:
     // {"items": [...]} for the prompt. For MissingField and Duplicate, `faultApplied` tells whether the
     // fault could be put in (a duplicate needs an earlier question of the topic or two items).
+    // Degenerate alternates its two shapes by case number: a looping answer, then a bracket-flooded
+    // question.
     [[nodiscard]] Json writeItems(const PromptFacts& facts, const ItemShape& shape, ContentFault fault,
                                   bool& faultApplied);
 

@@ -41,6 +41,7 @@ enum class Fault {
     Messy,
     MissingField,
     Duplicate,
+    Degenerate,
     Count
 };
 enum class Dialect { OpenAi, Bedrock };
@@ -58,6 +59,8 @@ ContentFault contentFaultOf(Fault fault) {
         return ContentFault::MissingField;
     case Fault::Duplicate:
         return ContentFault::Duplicate;
+    case Fault::Degenerate:
+        return ContentFault::Degenerate;
     default:
         return ContentFault::None;
     }
@@ -644,14 +647,15 @@ StandinServer::Impl::ChatPlan StandinServer::Impl::planChat(const StandinOptions
         return plan;
     }
     const double draw = std::uniform_real_distribution<double>(0.0, 1.0)(m_random);
-    const std::array<std::pair<double, Fault>, 8> rates{{{options.rate429, Fault::Status429},
+    const std::array<std::pair<double, Fault>, 9> rates{{{options.rate429, Fault::Status429},
                                                          {options.rate500, Fault::Status500},
                                                          {options.rate503, Fault::Status503},
                                                          {options.rateDrop, Fault::Drop},
                                                          {options.rateMalformed, Fault::Malformed},
                                                          {options.rateMessy, Fault::Messy},
                                                          {options.rateMissingField, Fault::MissingField},
-                                                         {options.rateDuplicate, Fault::Duplicate}}};
+                                                         {options.rateDuplicate, Fault::Duplicate},
+                                                         {options.rateDegenerate, Fault::Degenerate}}};
     double threshold = 0.0;
     for (const auto& [rate, fault] : rates) {
         threshold += std::max(rate, 0.0);
@@ -889,6 +893,7 @@ StandinStats StandinServer::Impl::stats() const {
     stats.faults.messy = count(Fault::Messy);
     stats.faults.missingField = count(Fault::MissingField);
     stats.faults.duplicate = count(Fault::Duplicate);
+    stats.faults.degenerate = count(Fault::Degenerate);
     std::lock_guard lock(m_recordMutex);
     stats.chatRequestsBySubject = m_chatRequestsBySubject;
     return stats;

@@ -45,6 +45,7 @@ struct StandinOptions {
     double rateMessy = 0.0;        // prose + ```json fence + trailing commas: recoverable
     double rateMissingField = 0.0; // one item lacks "solution"
     double rateDuplicate = 0.0;    // one item repeats an earlier question of the same topic
+    double rateDegenerate = 0.0;   // one item loops or trails off into brackets (a small model's failure)
     std::uint64_t seed = 1;
 
     int retryAfterSeconds = 0; // Retry-After header of 429 answers; negative: no header
@@ -73,9 +74,11 @@ struct FaultCounts {
     std::uint64_t messy = 0;
     std::uint64_t missingField = 0;
     std::uint64_t duplicate = 0;
+    std::uint64_t degenerate = 0;
 
     [[nodiscard]] std::uint64_t total() const {
-        return status429 + status500 + status503 + dropped + malformed + messy + missingField + duplicate;
+        return status429 + status500 + status503 + dropped + malformed + messy + missingField + duplicate +
+               degenerate;
     }
 };
 

@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
     app.add_option("--rate-missing-field", options.rateMissingField,
                    "Probability of an item without a solution");
     app.add_option("--rate-duplicate", options.rateDuplicate, "Probability of repeating an earlier question");
+    app.add_option("--rate-degenerate", options.rateDegenerate,
+                   "Probability of an item that loops or trails off into brackets");
     app.add_option("--seed", options.seed, "Seed of the fault generator")->capture_default_str();
     app.add_option("--retry-after", options.retryAfterSeconds,
                    "Retry-After seconds on 429; negative omits it")

@@ -8,7 +8,7 @@
 #include "engine/Spending.h"
 #include "providers/ProviderFactory.h"
 #include "standin/StandinServer.h"
-#include "testsupport/FastRunOptions.h"
+#include "testsupport/EngineRuns.h"
 #include "testsupport/ScriptedProvider.h"
 #include "testsupport/TempDir.h"
 

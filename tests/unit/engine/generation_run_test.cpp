@@ -1,5 +1,5 @@
 #include "engine/GenerationRun.h"
-#include "testsupport/FastRunOptions.h"
+#include "testsupport/EngineRuns.h"
 #include "testsupport/ScriptedProvider.h"
 #include "testsupport/TempDir.h"
 
@@ -28,14 +28,10 @@ JobSpec jobWith(int size, std::vector<std::string> seeds, int rowsPerRequest = 5
     return job;
 }
 
+using testing::journalRows;
+
 RunOptions fastOptions() {
     return testing::fastRunOptions(7);
-}
-
-std::vector<JournalRow> journalRows(const std::filesystem::path& path) {
-    std::vector<JournalRow> rows;
-    Journal::read(path, [&](JournalRow&& row) { rows.push_back(std::move(row)); });
-    return rows;
 }
 
 TEST(GenerationRun, ProducesExactlyTheRequestedRowsSpreadOverSeeds) {

@@ -5,7 +5,7 @@
 #include "engine/GenerationRun.h"
 #include "engine/RequestPool.h"
 #include "engine/Suggestions.h"
-#include "testsupport/FastRunOptions.h"
+#include "testsupport/EngineRuns.h"
 #include "testsupport/ScriptedProvider.h"
 #include "testsupport/TempDir.h"
 
@@ -24,22 +24,11 @@ using providers::ChatResult;
 using testing::ScriptedProvider;
 using testing::TempDir;
 
+using testing::journalRows;
+using testing::structured;
+
 RunOptions fastOptions() {
     return testing::fastRunOptions(11);
-}
-
-std::vector<JournalRow> journalRows(const std::filesystem::path& path) {
-    std::vector<JournalRow> rows;
-    Journal::read(path, [&](JournalRow&& row) { rows.push_back(std::move(row)); });
-    return rows;
-}
-
-ChatResult structured(nlohmann::json answer) {
-    ChatResponse response;
-    response.text = answer.dump();
-    response.structured = std::move(answer);
-    response.usage = {10, 5};
-    return response;
 }
 
 JobSpec sftJob(int size, int rowsPerRequest = 2, int concurrency = 4) {

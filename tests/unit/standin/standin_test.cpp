@@ -1,6 +1,8 @@
 #include "core/RowParsing.h"
+#include "core/quality/RowQualityGate.h"
 #include "providers/bedrock/SigV4.h"
 #include "providers/http/Http.h"
+#include "standin/Generation.h"
 #include "standin/StandinServer.h"
 
 #include <arpa/inet.h>
@@ -425,6 +427,61 @@ TEST_F(StandinServerTest, ContentFaultsAreWhatTheEngineMustCopeWith) {
     EXPECT_EQ(faults.malformed, 1u);
     EXPECT_EQ(faults.missingField, 1u);
     EXPECT_EQ(faults.duplicate, 1u);
+}
+
+TEST_F(StandinServerTest, DegenerateItemsAreWhatTheRowQualityGateTurnsAway) {
+    StandinOptions options;
+    options.rateDegenerate = 1.0;
+    startWith(options);
+    RawClient client(port);
+    const quality::RowQualityGate gate(quality::ValidatorKind::Code, {});
+    quality::RejectionCounts rejected;
+    for (int i = 0; i < 4; ++i) {
+        const auto response = client.request("POST", "/v1/chat/completions",
+                                             openAiChatBody(generationPrompt(3, "Django")).dump());
+        ASSERT_TRUE(response && response->status == 200);
+        const auto parsed =
+            parseItems(response->jsonBody()["choices"][0]["message"]["content"].get<std::string>());
+        ASSERT_EQ(parsed.items.size(), 3u);
+        for (std::size_t k = 0; k < parsed.items.size(); ++k) {
+            const auto reason = gate.check(parsed.items[k].question, parsed.items[k].solution);
+            EXPECT_EQ(reason != quality::RejectionReason::None, k == 2) << "only the last item is degenerate";
+            if (reason != quality::RejectionReason::None)
+                rejected.add(reason);
+        }
+    }
+    EXPECT_EQ(rejected[quality::RejectionReason::Looping], 2);
+    EXPECT_EQ(rejected[quality::RejectionReason::Repetition], 2);
+    EXPECT_EQ(server->stats().faults.degenerate, 4u);
+}
+
+// The false-positive check of the gate on the stand-in's own rows: none of its questions and answers, code
+// or SQL, wrong on purpose or not, is degenerate.
+TEST(StandinRows, EveryOrdinaryRowPassesTheRowQualityGate) {
+    ItemWriter writer;
+    const ItemShape shape;
+    int checked = 0;
+    for (const bool sql : {false, true}) {
+        const quality::RowQualityGate gate(sql ? quality::ValidatorKind::Sql : quality::ValidatorKind::Code,
+                                           {});
+        for (const std::string topic :
+             {"Python Basics", "Joins", "Window Functions", "Web Development with Flask"}) {
+            PromptFacts facts;
+            facts.count = 500;
+            facts.topic = topic;
+            facts.sql = sql;
+            bool faultApplied = false;
+            const Json answer = writer.writeItems(facts, shape, ContentFault::None, faultApplied);
+            for (const auto& item : answer["items"]) {
+                const auto question = item["question"].get<std::string>();
+                const auto solution = item["solution"].get<std::string>();
+                EXPECT_EQ(gate.check(question, solution), quality::RejectionReason::None) << question << "\n"
+                                                                                          << solution;
+                ++checked;
+            }
+        }
+    }
+    EXPECT_EQ(checked, 4000);
 }
 
 TEST_F(StandinServerTest, RandomFaultsFollowTheSeed) {
