@@ -41,6 +41,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -88,6 +89,10 @@ PLAIN_TEMPLATE = (
 
 BUILTIN_TEMPLATES = {"gemma": GEMMA_TEMPLATE, "plain": PLAIN_TEMPLATE}
 
+# GGUF value types (ggml's gguf.h): the fixed sizes, and the two variable-length ones.
+GGUF_FIXED_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+GGUF_STRING, GGUF_ARRAY = 8, 9
+
 CHAT_PATHS = {"/v1/chat/completions", "/chat/completions", "/v1/completions", "/completions", "/completion"}
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "content-length", "host"}
@@ -116,9 +121,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--parent-pid", type=int, default=0, help="exit when this process dies")
     ap.add_argument("--max-tokens", type=int, default=2048,
                     help="server-side cap on generated tokens per request (default 2048)")
-    ap.add_argument("--chat-template", default="plain",
-                    help="'plain' (default: messages joined by blank lines; best for the base "
-                         "gemma-3-270m), 'gemma' (<start_of_turn> turns, for -it models), 'model' (the "
+    ap.add_argument("--chat-template", default="auto",
+                    help="'auto' (default: the GGUF's own template when it has one, as instruction-tuned "
+                         "models do, else 'plain'), 'plain' (messages joined by blank lines; best for the "
+                         "base gemma-3-270m), 'gemma' (<start_of_turn> turns, for -it models), 'model' (the "
                          "GGUF's own template, else llama.cpp's ChatML fallback) or a Jinja file path")
     ap.add_argument("--alias", default="", help="model id reported by /v1/models (default: file stem)")
     ap.add_argument("--no-json-rewrite", action="store_true",
@@ -387,7 +393,70 @@ class Handler(BaseHTTPRequestHandler):
 
 
 # ---------------------------------------------------------------- helpers
-def resolve_template(name: str) -> str | None:
+def gguf_chat_template(path: str) -> str | None:
+    """The tokenizer.chat_template of a GGUF file (v2/v3 header), or None when it has none.
+
+    Reads the key/value header only; arrays (the vocabulary) are skipped by seeking."""
+    with open(path, "rb") as f:
+        file_size = os.fstat(f.fileno()).st_size
+
+        def read(fmt: str):
+            size = struct.calcsize(fmt)
+            data = f.read(size)
+            if len(data) != size:
+                raise ValueError("truncated GGUF header")
+            return struct.unpack(fmt, data)
+
+        def read_string() -> bytes:
+            (length,) = read("<Q")
+            data = f.read(length)
+            if len(data) != length:
+                raise ValueError("truncated GGUF header")
+            return data
+
+        def skip_value(kind: int) -> None:
+            if kind in GGUF_FIXED_SIZES:
+                f.seek(GGUF_FIXED_SIZES[kind], os.SEEK_CUR)
+            elif kind == GGUF_STRING:
+                (length,) = read("<Q")
+                f.seek(length, os.SEEK_CUR)
+            elif kind == GGUF_ARRAY:
+                item_kind, count = read("<IQ")
+                if item_kind in GGUF_FIXED_SIZES:
+                    f.seek(GGUF_FIXED_SIZES[item_kind] * count, os.SEEK_CUR)
+                else:
+                    for _ in range(count):
+                        skip_value(item_kind)
+            else:
+                raise ValueError(f"unknown GGUF value type {kind}")
+
+        if f.read(4) != b"GGUF":
+            raise ValueError("not a GGUF file")
+        (version,) = read("<I")
+        if version < 2:
+            raise ValueError(f"GGUF version {version} is not supported")
+        _tensors, kv_count = read("<QQ")
+        for _ in range(kv_count):
+            key = read_string()
+            (kind,) = read("<I")
+            if key == b"tokenizer.chat_template" and kind == GGUF_STRING:
+                return read_string().decode("utf-8", errors="replace")
+            skip_value(kind)
+            if f.tell() > file_size:
+                raise ValueError("truncated GGUF header")
+    return None
+
+
+def resolve_template(name: str, model: str) -> str | None:
+    """The Jinja template to set, or None to keep the GGUF's own."""
+    if name == "auto":
+        # An instruction-tuned GGUF brings its own turn format; a base model (like the packaged
+        # gemma-3-270m) has none, and llama.cpp's ChatML fallback is unknown to it.
+        try:
+            return None if gguf_chat_template(model) else PLAIN_TEMPLATE
+        except (OSError, ValueError) as e:
+            log(f"cannot read the chat template of {model} ({e}); using 'plain'")
+            return PLAIN_TEMPLATE
     if name == "model":
         return None
     if name in BUILTIN_TEMPLATES:
@@ -466,7 +535,7 @@ def main(argv: list[str]) -> int:
     p.endpoint_props = True
     p.endpoint_metrics = True
     p.use_jinja = True
-    template = resolve_template(args.chat_template)
+    template = resolve_template(args.chat_template, model)
     if template is not None:
         p.chat_template = template
     alias = args.alias or os.path.splitext(os.path.basename(model))[0]

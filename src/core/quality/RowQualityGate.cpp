@@ -226,6 +226,22 @@ bool echoesQuestion(std::string_view question, std::string_view answer) {
     return static_cast<double>(shared) >= kMinEchoedShare * static_cast<double>(answerWords.size());
 }
 
+// Tab, newline and carriage return are text; any other C0 control character or DEL is not.
+bool hasControlCharacter(std::string_view text) {
+    return std::any_of(text.begin(), text.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7f;
+    });
+}
+
+// Gemma's "<start_of_image>", "<end_of_turn>", ...; ChatML's "<|im_start|>", "<|endoftext|>".
+bool hasSpecialTokenText(std::string_view text) {
+    for (const std::string_view marker : {"<start_of_", "<end_of_", "<|im_", "<|endoftext|>", "<|eot_id|>"})
+        if (text.find(marker) != std::string_view::npos)
+            return true;
+    return false;
+}
+
 bool hasCode(std::string_view answer) {
     const auto blocks = extractCodeBlocks(answer);
     return std::any_of(blocks.begin(), blocks.end(),
@@ -252,6 +268,8 @@ std::string_view reasonName(RejectionReason reason) {
         return "echo";
     case RejectionReason::Example:
         return "example";
+    case RejectionReason::Garbled:
+        return "garbled";
     }
     return "none";
 }
@@ -303,6 +321,8 @@ std::string RejectionCounts::describe() const {
 }
 
 RejectionReason degenerateTextReason(std::string_view text) {
+    if (hasControlCharacter(text) || hasSpecialTokenText(text))
+        return RejectionReason::Garbled;
     if (hasLongRunOfOneCharacter(text) || hasBracketFlood(text) || hasLongRepeatedPattern(text))
         return RejectionReason::Repetition;
     const auto tokens = whitespaceTokens(text);

@@ -22,11 +22,13 @@ enum class RejectionReason {
     NoSql,       // the template needs SQL (validator "sql") and the answer has no SQL statement
     Echo,        // the answer only repeats the question
     Example,     // the answer copies one of the template's few-shot examples
+    Garbled,     // control characters, or the text of a model's special token such as "<start_of_image>"
 };
 
-inline constexpr std::size_t kRejectionReasonCount = 8;
+inline constexpr std::size_t kRejectionReasonCount = 9;
 
-// One word: "repetition", "looping", "punctuation", "nocode", "nosql", "echo", "example" ("none").
+// One word: "repetition", "looping", "punctuation", "nocode", "nosql", "echo", "example", "garbled"
+// ("none").
 [[nodiscard]] std::string_view reasonName(RejectionReason reason);
 
 // Rows turned away, per reason.
@@ -51,7 +53,7 @@ private:
     std::array<int, kRejectionReasonCount> m_counts{};
 };
 
-// The degenerate-text checks alone (repetition, looping, punctuation): for any text a model wrote.
+// The degenerate-text checks alone (garbled, repetition, looping, punctuation): for any text a model wrote.
 [[nodiscard]] RejectionReason degenerateTextReason(std::string_view text);
 
 // The checks a generated row must pass before it is kept. Thread-safe (const after construction).

@@ -59,6 +59,22 @@ TEST(RowQualityGate, RejectsTheDegenerateRowsOfTheEmbeddedModel) {
     EXPECT_EQ(gate.check(kEchoedStatement, kEchoedStatement), RejectionReason::Echo);
 }
 
+TEST(RowQualityGate, RejectsControlCharactersAndSpecialTokenText) {
+    const RowQualityGate gate(ValidatorKind::Code, {});
+    // A demo row's answer: a stray shift-out character (U+000E) in its trailing prose.
+    EXPECT_EQ(gate.check("How do I type this python?",
+                         "```python\ndef answer(i):\n    return i\n```\nIf you want to print out the answer: "
+                         "\x0e example, output is this"),
+              RejectionReason::Garbled);
+    EXPECT_EQ(gate.check("What does <start_of_image> mean in Flask?", "```python\nprint(1)\n```"),
+              RejectionReason::Garbled);
+    EXPECT_EQ(gate.check("How do you end a chat turn?", "```python\nturn = '<end_of_turn>'\n```"),
+              RejectionReason::Garbled);
+    EXPECT_EQ(gate.check("How do you print a tab?", "```python\r\nprint('a\\tb')\t# tab\r\n```"),
+              RejectionReason::None)
+        << "tabs and line ends are text";
+}
+
 TEST(RowQualityGate, EachDegenerateShapeHasItsReason) {
     EXPECT_EQ(degenerateTextReason("Sure" + repeated("!", 20)), RejectionReason::Repetition);
     EXPECT_EQ(degenerateTextReason("The answer is " + repeated("a", 45)), RejectionReason::Repetition);
