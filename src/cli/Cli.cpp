@@ -3,6 +3,7 @@
 #include "cli/CliCommon.h"
 #include "cli/Commands.h"
 #include "cli/JobBuilder.h"
+#include "core/BatchJobState.h"
 #include "core/Project.h"
 #include "core/RunHistory.h"
 #include "core/RunLock.h"
@@ -86,6 +87,11 @@ int runGeneration(const Project& project, RunHistory& history, engine::RunServic
     engine::RunCallbacks callbacks;
     callbacks.progress = [&](const engine::Progress& p) {
         printer.update(p);
+    };
+    callbacks.batchStatus = [](const BatchJobState& state) {
+        std::cerr << "Bedrock batch job "
+                  << (state.jobArn.empty() ? std::string("(not created)") : state.jobArn) << ": "
+                  << describeBatchJob(state) << "\n";
     };
     engine::RunReport report;
     {
@@ -293,6 +299,18 @@ int run(int argc, char** argv) {
                                 "USD per 1M input tokens, for a model the price table does not know");
     generateCommand->add_option("--price-out", flags.priceOut,
                                 "USD per 1M output tokens, for a model the price table does not know");
+    generateCommand->add_option(
+        "--mode", flags.mode,
+        "on_demand (default) or batch: one Amazon Bedrock batch inference job at the "
+        "batch price (bedrock only, at least 100 requests; see docs/bedrock-batch.md)");
+    generateCommand->add_option("--batch-s3-uri", flags.batchS3Uri,
+                                "With --mode batch: where the records and answers go, s3://bucket/prefix/");
+    generateCommand->add_option("--batch-role-arn", flags.batchRoleArn,
+                                "With --mode batch: the IAM role Bedrock assumes to read and write there");
+    double batchPollSeconds = 0;
+    generateCommand->add_option("--batch-poll-seconds", batchPollSeconds,
+                                "With --mode batch: the first wait between job status checks (default 30; "
+                                "doubling up to 300)");
     bool dryRun = false;
     generateCommand->add_flag("--dry-run", dryRun,
                               "Print the plan, requests, tokens and cost range; send nothing, write nothing");
@@ -380,6 +398,16 @@ int run(int argc, char** argv) {
                 return fail(kBadInput, "no run with id " + showId + " (see `sds runs`)");
             record->status = observedStatus(*record);
             auto json = recordToJson(*record);
+            const auto batch = loadBatchJobState(record->runDir);
+            if (const auto* state = std::get_if<std::optional<BatchJobState>>(&batch); state && *state)
+                json["batch_job"] = {{"job_arn", (*state)->jobArn},
+                                     {"status", (*state)->status},
+                                     {"records", (*state)->records},
+                                     {"records_processed", (*state)->processedRecords.value_or(0)},
+                                     {"records_failed", (*state)->failedRecords.value_or(0)},
+                                     {"summary", describeBatchJob(**state)}};
+            else if (const auto* error = std::get_if<std::string>(&batch))
+                warn(*error);
             auto& exports = json["exports"] = nlohmann::json::array();
             for (const auto& e : history.exports(showId))
                 exports.push_back({{"path", e.path},
@@ -433,12 +461,20 @@ int run(int argc, char** argv) {
         applyLocalModelDefaults(flags, *built.job);
         if (dryRun)
             return planOnly(project, *built.job);
+        if (auto refusal = batchBudgetRefusal(project, *built.job); !refusal.empty())
+            return fail(kBadInput, refusal);
         job = std::move(built.job);
     }
     RunHistory history;
     if (int code = openHistory(project, history); code != kOk)
         return code;
     engine::RunService service(project, history);
+    if (batchPollSeconds > 0) {
+        engine::BatchPolling polling;
+        polling.first = std::chrono::milliseconds(static_cast<std::int64_t>(batchPollSeconds * 1000));
+        polling.longest = std::max(polling.first, polling.longest);
+        service.setBatchPolling(polling);
+    }
     if (!resumeId.empty()) {
         if (flags.maxCost && !(*flags.maxCost > 0))
             return fail(kBadInput, "--max-cost must be a positive amount of USD, got " +

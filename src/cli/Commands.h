@@ -30,6 +30,8 @@ int evaluateRun(const Project& project, RunHistory& history, const engine::Loade
 // `sds generate --dry-run`: prints the plan, requests, tokens and cost range of `job`. Sends nothing to a
 // model and writes no file; an exit code.
 int planOnly(const Project& project, JobSpec job);
+// Why a batch job cannot start within its --max-cost (see engine::batchBudgetProblem); empty when it can.
+[[nodiscard]] std::string batchBudgetRefusal(const Project& project, const JobSpec& job);
 
 // validate, evaluate, filter, export.
 [[nodiscard]] std::vector<std::unique_ptr<Command>> makeQualityCommands();

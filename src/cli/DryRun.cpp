@@ -49,7 +49,28 @@ int planOnly(const Project& project, JobSpec job) {
     std::cout << "Dry run: nothing was sent to the model and nothing was written.\n";
     if (auto problem = engine::budgetProblem(job, prices.table); !problem.empty())
         return fail(kBadInput, problem);
+    if (auto problem = engine::batchBudgetProblem(estimate, job); !problem.empty())
+        return fail(kBadInput, problem);
     return kOk;
+}
+
+std::string batchBudgetRefusal(const Project& project, const JobSpec& job) {
+    if (!job.runsAsBatch() || !job.maxCostUsd)
+        return {};
+    const auto prices = project.loadPrices();
+    if (!prices.error.empty())
+        return prices.error;
+    std::vector<RunRecord> history;
+    std::error_code ec;
+    if (std::filesystem::exists(project.historyDatabase(), ec)) {
+        RunHistory runs;
+        if (runs.open(project.historyDatabase()).empty())
+            history = runs.list();
+    }
+    const auto estimated = engine::estimateRun(job, prices.table, history);
+    if (const auto* error = std::get_if<std::string>(&estimated))
+        return *error;
+    return engine::batchBudgetProblem(std::get<engine::CostEstimate>(estimated), job);
 }
 
 } // namespace sds::cli

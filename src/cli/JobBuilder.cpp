@@ -151,6 +151,16 @@ JobBuildResult buildDraft(const GenerateFlags& flags, const TemplateRegistry& te
         job.similarityThreshold = *flags.similarityThreshold;
     if (auto error = applyBudgetFlags(flags, job); !error.empty())
         return {std::nullopt, error};
+    if (flags.mode) {
+        const auto mode = runModeFromString(*flags.mode);
+        if (!mode)
+            return {std::nullopt, "--mode must be on_demand or batch, got \"" + *flags.mode + "\""};
+        job.mode = *mode;
+    }
+    if (flags.batchS3Uri)
+        job.batch.s3Uri = *flags.batchS3Uri;
+    if (flags.batchRoleArn)
+        job.batch.roleArn = *flags.batchRoleArn;
     if (curation) {
         // The template's question-writing prompt, seeds and question/answer examples do not fit curation:
         // the instruction and examples are the user's.

@@ -44,9 +44,12 @@ struct GenerateFlags {
     std::optional<int> chunkSize;
     std::optional<int> chunkOverlap;
     std::optional<double> similarityThreshold;
-    std::optional<double> maxCost;  // USD
-    std::optional<double> priceIn;  // USD per 1M input tokens
-    std::optional<double> priceOut; // USD per 1M output tokens
+    std::optional<double> maxCost;   // USD
+    std::optional<double> priceIn;   // USD per 1M input tokens
+    std::optional<double> priceOut;  // USD per 1M output tokens
+    std::optional<std::string> mode; // "on_demand" or "batch" (a Bedrock batch inference job)
+    std::optional<std::string> batchS3Uri;
+    std::optional<std::string> batchRoleArn;
 };
 
 struct JobBuildResult {

@@ -59,6 +59,18 @@ int JobSpec::plannedRequests() const {
     return requests;
 }
 
+std::string toString(RunMode mode) {
+    return mode == RunMode::BedrockBatch ? "batch" : "on_demand";
+}
+
+std::optional<RunMode> runModeFromString(const std::string& text) {
+    if (text == "batch")
+        return RunMode::BedrockBatch;
+    if (text == "on_demand")
+        return RunMode::OnDemand;
+    return std::nullopt;
+}
+
 nlohmann::json toJson(const JobSpec& job) {
     nlohmann::json json;
     json["version"] = JobSpec::kFormatVersion;
@@ -105,6 +117,10 @@ nlohmann::json toJson(const JobSpec& job) {
         json["price"] = {{"input", job.price->inputPerMillion}, {"output", job.price->outputPerMillion}};
     if (job.maxCostUsd)
         json["max_cost_usd"] = *job.maxCostUsd;
+    if (job.runsAsBatch())
+        json["mode"] = toString(job.mode);
+    if (!job.batch.s3Uri.empty() || !job.batch.roleArn.empty())
+        json["batch"] = {{"s3_uri", job.batch.s3Uri}, {"role_arn", job.batch.roleArn}};
     return json;
 }
 
@@ -244,6 +260,21 @@ JobParseResult jobFromJson(const nlohmann::json& json, const std::string& source
         reader.read(json, "", "max_cost_usd", cap);
         job.maxCostUsd = cap;
     }
+    std::string mode = toString(job.mode);
+    reader.read(json, "", "mode", mode);
+    if (auto parsed = runModeFromString(mode))
+        job.mode = *parsed;
+    else
+        reader.fail("mode", "must be \"on_demand\" or \"batch\", not \"" + mode + "\"");
+    if (json.contains("batch") && !json["batch"].is_null()) {
+        if (!json["batch"].is_object()) {
+            reader.fail("batch",
+                        "must be {\"s3_uri\": \"s3://bucket/prefix/\", \"role_arn\": \"arn:aws:iam::…\"}");
+        } else {
+            reader.read(json["batch"], "batch", "s3_uri", job.batch.s3Uri);
+            reader.read(json["batch"], "batch", "role_arn", job.batch.roleArn);
+        }
+    }
     if (json.contains("price") && !json["price"].is_null()) {
         const auto& price = json["price"];
         if (!price.is_object() || !price.contains("input") || !price.contains("output")) {
@@ -258,6 +289,31 @@ JobParseResult jobFromJson(const nlohmann::json& json, const std::string& source
     if (!reader.error().empty())
         return {std::nullopt, reader.error()};
     return {std::move(job), {}};
+}
+
+std::vector<std::string> batchProblems(const JobSpec& job) {
+    std::vector<std::string> problems;
+    if (job.provider.name != "bedrock")
+        problems.push_back("mode \"batch\" runs on the bedrock provider only, not \"" + job.provider.name +
+                           "\"");
+    if (job.workflow != Workflow::SupervisedFineTuning)
+        problems.push_back("mode \"batch\" generates from seeds or documents; curation runs on demand");
+    const auto& uri = job.batch.s3Uri;
+    const auto bucketEnd = uri.find('/', 5);
+    if (!uri.starts_with("s3://") || bucketEnd == 5 || uri.size() <= 5)
+        problems.push_back("batch.s3_uri must be an S3 location such as s3://my-bucket/sds-batch/, got \"" +
+                           uri + "\"");
+    const auto& role = job.batch.roleArn;
+    if (!role.starts_with("arn:aws") || role.find(":iam::") == std::string::npos ||
+        role.find(":role/") == std::string::npos)
+        problems.push_back("batch.role_arn must be an IAM role ARN such as arn:aws:iam::123456789012:role/"
+                           "BedrockBatch, got \"" +
+                           role + "\"");
+    if (!job.groundedInDocuments() && job.plannedRequests() < kBatchMinimumRecords)
+        problems.push_back("mode \"batch\" needs at least " + std::to_string(kBatchMinimumRecords) +
+                           " requests (Bedrock's minimum per job); this job plans " +
+                           std::to_string(job.plannedRequests()) + ": raise size or lower rows_per_request");
+    return problems;
 }
 
 std::vector<std::string> validate(const JobSpec& job) {
@@ -308,6 +364,10 @@ std::vector<std::string> validate(const JobSpec& job) {
         problem("price must be at least 0 USD per 1M tokens, got " +
                 text::shortNumber(job.price->inputPerMillion) + " in, " +
                 text::shortNumber(job.price->outputPerMillion) + " out");
+    if (job.runsAsBatch()) {
+        for (auto& batchProblem : batchProblems(job))
+            problem(std::move(batchProblem));
+    }
     if (job.seeds.size() > 500)
         problem("seeds: at most 500 seeds, got " + std::to_string(job.seeds.size()));
     for (std::size_t i = 0; i < job.seeds.size(); ++i)

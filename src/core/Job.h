@@ -14,6 +14,22 @@ enum class Workflow { SupervisedFineTuning, CustomDataCuration };
 [[nodiscard]] std::string toString(Workflow workflow); // "sft", "curation"
 [[nodiscard]] std::optional<Workflow> workflowFromString(const std::string& text);
 
+// Bedrock refuses a batch inference job with fewer records (requests) than this.
+inline constexpr int kBatchMinimumRecords = 100;
+
+// How the requests are sent: one by one as the run goes, or all at once as an Amazon Bedrock batch
+// inference job (cheaper, answered within hours; see docs/bedrock-batch.md).
+enum class RunMode { OnDemand, BedrockBatch };
+[[nodiscard]] std::string toString(RunMode mode); // "on_demand", "batch"
+[[nodiscard]] std::optional<RunMode> runModeFromString(const std::string& text);
+
+// Where a batch job's records and answers go and the IAM role Bedrock assumes to reach them.
+struct BatchSettings {
+    std::string s3Uri; // s3://bucket/prefix/
+    std::string roleArn;
+    bool operator==(const BatchSettings&) const = default;
+};
+
 struct ProviderChoice {
     std::string name = "local"; // local, bedrock, caii, openai
     std::string model;
@@ -57,6 +73,8 @@ struct JobSpec {
     std::optional<TokenPrice> price;
     // The run stops before its cost (in USD) would pass this; none: no cap.
     std::optional<double> maxCostUsd;
+    RunMode mode = RunMode::OnDemand;
+    BatchSettings batch; // used in RunMode::BedrockBatch
 
     bool operator==(const JobSpec&) const = default;
 
@@ -70,6 +88,7 @@ struct JobSpec {
         return workflow == Workflow::SupervisedFineTuning && !inputFiles.empty();
     }
     // The key that names where a row came from: "Seeds", or "Generated_From" for document excerpts.
+    [[nodiscard]] bool runsAsBatch() const { return mode == RunMode::BedrockBatch; }
     [[nodiscard]] std::string originKey() const { return groundedInDocuments() ? "Generated_From" : "Seeds"; }
 };
 
@@ -84,6 +103,10 @@ struct JobParseResult {
     std::string error; // "<source>: field \"size\" must be ..."
 };
 [[nodiscard]] JobParseResult jobFromJson(const nlohmann::json& json, const std::string& sourceName);
+
+// Why the job cannot run as a Bedrock batch job (provider, workflow, S3 location, role, too few requests),
+// one line each; validate() includes them when the job's mode is batch.
+[[nodiscard]] std::vector<std::string> batchProblems(const JobSpec& job);
 
 // Every problem that would stop a run, one line each, naming the field. Empty when valid.
 [[nodiscard]] std::vector<std::string> validate(const JobSpec& job);

@@ -21,6 +21,12 @@ struct TokenPrice {
     bool operator==(const TokenPrice&) const = default;
 };
 
+// Bedrock batch inference costs this fraction of the on-demand price.
+inline constexpr double kBatchPriceFactor = 0.5;
+[[nodiscard]] inline TokenPrice batchPrice(const TokenPrice& onDemand) {
+    return {onDemand.inputPerMillion * kBatchPriceFactor, onDemand.outputPerMillion * kBatchPriceFactor};
+}
+
 // One line of the price table. The model "*" prices every model of the provider (the embedded model).
 struct PriceEntry {
     std::string provider;

@@ -260,6 +260,7 @@ estimateCost(const JobSpec& job, const std::vector<GroundingChunk>& chunks, cons
                             static_cast<std::int64_t>(std::ceil(input * estimate.requestMargin))};
     estimate.outputTokens = {static_cast<std::int64_t>(std::ceil(output)),
                              static_cast<std::int64_t>(std::ceil(output * estimate.requestMargin))};
+    estimate.bedrockBatch = job.runsAsBatch();
     priceEstimate(estimate, std::move(price));
     return estimate;
 }
@@ -273,7 +274,7 @@ void priceEstimate(CostEstimate& estimate, std::optional<FoundPrice> price) {
         estimate.requestUpperBoundUsd.reset();
         return;
     }
-    const TokenPrice& p = estimate.price->price;
+    const TokenPrice p = estimate.bedrockBatch ? batchPrice(estimate.price->price) : estimate.price->price;
     estimate.costLowUsd = p.costUsd(estimate.inputTokens.low, estimate.outputTokens.low);
     estimate.costHighUsd = p.costUsd(estimate.inputTokens.high, estimate.outputTokens.high);
     estimate.worstCaseUsd = p.costUsd(estimate.inputTokens.high,
@@ -293,6 +294,15 @@ std::variant<CostEstimate, std::string> estimateRun(const JobSpec& job, const Pr
         chunks = std::move(std::get<std::vector<GroundingChunk>>(excerpts));
     }
     return estimateCost(job, chunks, earlierRunsOf(history, job), priceOf(job, prices), counter);
+}
+
+std::string batchBudgetProblem(const CostEstimate& estimate, const JobSpec& job) {
+    if (!job.runsAsBatch() || !job.maxCostUsd || !estimate.costHighUsd ||
+        *estimate.costHighUsd <= *job.maxCostUsd)
+        return {};
+    return "the batch job's estimate (up to " + formatUsd(*estimate.costHighUsd) + ") passes the budget of " +
+           formatUsd(*job.maxCostUsd) +
+           " and a batch job cannot stop halfway: raise the budget, lower the size or run on demand";
 }
 
 std::vector<std::string> describeEstimate(const CostEstimate& e, const JobSpec& job) {
@@ -327,10 +337,20 @@ std::vector<std::string> describeEstimate(const CostEstimate& e, const JobSpec& 
     lines.push_back("price: " + formatUsd(e.price->price.inputPerMillion) + " in, " +
                     formatUsd(e.price->price.outputPerMillion) + " out per 1M tokens (" + e.price->source +
                     ")");
+    if (e.bedrockBatch) {
+        const TokenPrice batch = batchPrice(e.price->price);
+        lines.push_back("batch price: " + formatUsd(batch.inputPerMillion) + " in, " +
+                        formatUsd(batch.outputPerMillion) + " out per 1M tokens (Bedrock batch inference, " +
+                        text::shortNumber(kBatchPriceFactor) + " × on demand); re-asks go on demand");
+    }
     lines.push_back("cost: " + formatUsd(*e.costLowUsd) + " - " + formatUsd(*e.costHighUsd) + " (at most " +
                     formatUsd(*e.worstCaseUsd) + " if every answer ran to max_tokens)");
     if (!job.maxCostUsd)
         return lines;
+    if (auto problem = batchBudgetProblem(e, job); !problem.empty()) {
+        lines.push_back(problem);
+        return lines;
+    }
     lines.push_back("budget: " + formatUsd(*job.maxCostUsd) + ": the run stops before spent plus in-flight " +
                     "cost (each request in flight counted at up to " + formatUsd(*e.requestUpperBoundUsd) +
                     ") would pass it");

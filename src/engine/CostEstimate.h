@@ -57,7 +57,8 @@ struct CostEstimate {
     int maxTokens = 0;
     TokenRange inputTokens; // the whole run: low as planned, high with the margin
     TokenRange outputTokens;
-    std::optional<FoundPrice> price;
+    std::optional<FoundPrice> price; // the on-demand price
+    bool bedrockBatch = false;       // the job runs as a Bedrock batch job: costs use batchPrice(price)
     std::optional<double> costLowUsd;
     std::optional<double> costHighUsd;
     std::optional<double> worstCaseUsd;         // every answer runs to max_tokens, at the high request count
@@ -80,6 +81,11 @@ void priceEstimate(CostEstimate& estimate, std::optional<FoundPrice> price);
                                                                   const PriceTable& prices,
                                                                   const std::vector<RunRecord>& history,
                                                                   const TokenCounter& counter = {});
+
+// Why a batch job cannot be submitted within the job's budget: a batch job is not stopped halfway, so its
+// high estimate must fit under max_cost_usd. Empty when it fits, or when the job is not a batch job, has no
+// budget or no known price.
+[[nodiscard]] std::string batchBudgetProblem(const CostEstimate& estimate, const JobSpec& job);
 
 // The estimate for people, one line each: plan, tokens, margin, price, cost range and worst case.
 [[nodiscard]] std::vector<std::string> describeEstimate(const CostEstimate& estimate, const JobSpec& job);

@@ -91,6 +91,7 @@ struct GenerationRun::State : WorkSource<Batch> {
     std::function<void(const Progress&)> progressCallback;
     std::function<void(const JournalRow&)> rowCallback;
     std::vector<GroundingChunk> chunks;
+    std::vector<PrefetchedAnswer> prefetched;
     FailedWork earlierFailures;
     ResumeScope resumeScope = ResumeScope::Everything;
     const quality::RowQualityGate qualityGate;
@@ -335,6 +336,24 @@ struct GenerationRun::State : WorkSource<Batch> {
             seenQuestions.insert(questionKey(example.question));
     }
 
+    void takeInPrefetched() {
+        for (auto& answer : prefetched) {
+            Batch batch;
+            {
+                std::lock_guard lock(pool.mutex());
+                if (answer.seedIndex >= seeds.size() || answer.count <= 0)
+                    continue;
+                SeedState& seed = seeds[answer.seedIndex];
+                batch.seedIndex = answer.seedIndex;
+                batch.count = answer.count;
+                seed.pendingRows += batch.count;
+                ++seed.requestsIssued;
+            }
+            complete(batch, std::move(answer.response));
+        }
+        prefetched.clear();
+    }
+
     // Seeds that failed now, and those that failed before and are still short.
     [[nodiscard]] std::vector<std::size_t> failedSeeds() const {
         std::vector<std::size_t> failed;
@@ -384,6 +403,10 @@ void GenerationRun::groundIn(std::vector<GroundingChunk> chunks) {
     m_state->chunks = std::move(chunks);
 }
 
+void GenerationRun::takeAnswersFirst(std::vector<PrefetchedAnswer> answers) {
+    m_state->prefetched = std::move(answers);
+}
+
 void GenerationRun::resumeFrom(FailedWork earlier, ResumeScope scope) {
     m_state->earlierFailures = std::move(earlier);
     m_state->resumeScope = scope;
@@ -394,6 +417,7 @@ RunOutcome GenerationRun::run(const CancellationToken& cancel) {
     s.plan();
     s.takeInJournal();
     s.started = Clock::now();
+    s.takeInPrefetched();
 
     runReportingProgress(s.pool, cancel, s.progress.requestsPlanned, &s.journal,
                          s.options.journalSyncInterval, s.progressCallback, [&] { return s.snapshot(); });

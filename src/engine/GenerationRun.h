@@ -85,6 +85,14 @@ struct GroundingChunk {
     std::string text;
 };
 
+// An answer that came outside the request pool (a record of a Bedrock batch job) for `count` rows of
+// seed (or excerpt) `seedIndex`; it goes through the same parsing, quality gate and duplicate checks.
+struct PrefetchedAnswer {
+    std::size_t seedIndex = 0;
+    int count = 0;
+    providers::ChatResponse response;
+};
+
 // The request the engine sends for one batch: `input` names the seed, count and questions not to
 // repeat; the prompt, examples, schema and parameters come from the job.
 [[nodiscard]] providers::ChatRequest buildChatRequest(const JobSpec& job, BatchRequestInput input,
@@ -142,6 +150,8 @@ public:
     // A resumed run: seeds that failed in earlier sessions stay failed until they get their rows; with
     // ResumeScope::FailedOnly, only they are asked, for exactly the rows they miss.
     void resumeFrom(FailedWork earlier, ResumeScope scope);
+    // Taken in before any request is sent; the pool then asks for what they did not bring.
+    void takeAnswersFirst(std::vector<PrefetchedAnswer> answers);
 
     // Blocks until the dataset is complete, the run fails, or `cancel` fires (then returns within
     // about a second, keeping every accepted row).

@@ -177,7 +177,61 @@ std::string resolvePrice(PreparedRun& run, const Project& project) {
     return {};
 }
 
+// The run ends before its generation: the batch job could not be submitted or read, or the wait for it
+// was cancelled (the job goes on; a resume re-attaches to it).
+RunOutcome outcomeBeforeGeneration(const PreparedRun& run, const BatchPhaseResult& batch,
+                                   const std::string& error) {
+    RunOutcome outcome;
+    int rows = 0;
+    Journal::read(run.journalPath, [&rows](JournalRow&&) { ++rows; });
+    outcome.progress.rowsRequested = run.job.size;
+    outcome.progress.rowsDone = std::min(rows, run.job.size);
+    outcome.progress.rowsResumed = outcome.progress.rowsDone;
+    outcome.problems = batch.problems;
+    outcome.failed = run.earlierFailures;
+    if (!error.empty()) {
+        outcome.status = RunStatus::Failed;
+        outcome.error = error;
+    } else {
+        outcome.status = RunStatus::Cancelled;
+        outcome.error = "cancelled while the Bedrock batch job runs; resume the run to re-attach to the job";
+    }
+    return outcome;
+}
+
+nlohmann::json batchJson(const std::filesystem::path& runDir) {
+    const auto loaded = loadBatchJobState(runDir);
+    const auto* state = std::get_if<std::optional<BatchJobState>>(&loaded);
+    if (!state || !*state)
+        return {{"mode", "batch"}, {"job_arn", nullptr}};
+    const auto& job = **state;
+    return {{"mode", "batch"},
+            {"job_arn", job.jobArn},
+            {"status", job.status},
+            {"records", job.records},
+            {"processed_records",
+             job.processedRecords ? nlohmann::json(*job.processedRecords) : nlohmann::json()},
+            {"failed_records", job.failedRecords ? nlohmann::json(*job.failedRecords) : nlohmann::json()},
+            {"input_uri", job.inputUri},
+            {"output_uri", job.outputUri},
+            {"price_factor", kBatchPriceFactor}};
+}
+
 } // namespace
+
+std::string RunService::runBatchPhase(const PreparedRun& run, providers::Provider& provider,
+                                      const RunOptions& options, const RunCallbacks& callbacks,
+                                      const CancellationToken& cancel, BatchPhaseResult& result) {
+    const auto* bedrockProvider = dynamic_cast<const providers::bedrock::BedrockProvider*>(&provider);
+    if (!bedrockProvider)
+        return "mode \"batch\" runs on the bedrock provider only, not \"" + provider.name() + "\"";
+    BedrockBatchPhase phase({run.id, run.runDir, run.journalPath, run.job, run.chunks, options},
+                            *bedrockProvider, m_batchPolling);
+    if (callbacks.batchStatus)
+        phase.onStatus(callbacks.batchStatus);
+    result = phase.run(cancel);
+    return result.error;
+}
 
 std::string newRunId() {
     static std::mt19937 random{std::random_device{}()};
@@ -398,14 +452,39 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
             curationRun.onRow(callbacks.row);
         report.outcome = curationRun.run(cancel);
     } else {
-        GenerationRun generation(run.job, std::move(provider), journal, options);
-        generation.onProgress(onProgress);
-        generation.resumeFrom(run.earlierFailures, run.resumeScope);
-        if (callbacks.row)
-            generation.onRow(callbacks.row);
-        if (!run.chunks.empty())
-            generation.groundIn(run.chunks);
-        report.outcome = generation.run(cancel);
+        BatchPhaseResult batch;
+        // "Retry failed only" asks for a few rows: never a batch job.
+        const bool batchMode = run.job.runsAsBatch() && run.resumeScope == ResumeScope::Everything;
+        const std::string batchError =
+            batchMode ? runBatchPhase(run, *provider, options, callbacks, cancel, batch) : std::string();
+        const auto withBatch = [&batch](Progress progress) {
+            progress.tokens += batch.tokens;
+            progress.requestsDone += static_cast<int>(batch.answers.size()) + batch.failedRecords;
+            return progress;
+        };
+        if (!batchError.empty() || batch.cancelled) {
+            report.outcome = outcomeBeforeGeneration(run, batch, batchError);
+        } else {
+            if (!batch.notice.empty())
+                spdlog::info("engine: {}", batch.notice);
+            if (run.price)
+                options.spending.spentBeforeUsd +=
+                    batchPrice(run.price->price).costUsd(batch.tokens.input, batch.tokens.output);
+            const int batchRequests = static_cast<int>(batch.answers.size()) + batch.failedRecords;
+            GenerationRun generation(run.job, std::move(provider), journal, options);
+            generation.onProgress([&](const Progress& progress) { onProgress(withBatch(progress)); });
+            generation.resumeFrom(run.earlierFailures, run.resumeScope);
+            if (callbacks.row)
+                generation.onRow(callbacks.row);
+            if (!run.chunks.empty())
+                generation.groundIn(run.chunks);
+            generation.takeAnswersFirst(std::move(batch.answers));
+            report.outcome = generation.run(cancel);
+            report.outcome.progress.tokens += batch.tokens;
+            report.outcome.progress.requestsDone += batchRequests;
+            for (const auto& problem : batch.problems)
+                report.outcome.problems.push_back(problem);
+        }
     }
     journal.close();
     if (auto error = saveFailedWork(run.runDir, report.outcome.failed); !error.empty())
@@ -470,6 +549,8 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
         {"problems", report.outcome.problems},
         {"notices", run.notices},
     };
+    if (run.job.runsAsBatch())
+        metadata["batch"] = batchJson(run.runDir);
     if (validation.ran && validation.error.empty())
         metadata["validation"] = {{"counts", toJson(validation.counts)},
                                   {"first_failures", validation.firstFailures}};

@@ -4,6 +4,7 @@
 #include "core/Project.h"
 #include "core/RunHistory.h"
 #include "core/RunLock.h"
+#include "engine/BedrockBatch.h"
 #include "engine/FailedWork.h"
 #include "engine/GenerationRun.h"
 #include "engine/Validation.h"
@@ -53,6 +54,8 @@ struct RunReport {
 struct RunCallbacks {
     std::function<void(const Progress&)> progress;
     std::function<void(const JournalRow&)> row;
+    // A batch run's job: created, and every change its status checks see.
+    std::function<void(const BatchJobState&)> batchStatus;
 };
 
 // Everything around one generation: the run folder (job.json, journal.jsonl), the history entry,
@@ -78,10 +81,18 @@ public:
     void markFailed(const PreparedRun& run, const std::string& error);
 
     [[nodiscard]] const Project& project() const { return m_project; }
+    void setBatchPolling(BatchPolling polling) { m_batchPolling = polling; }
 
 private:
+    // The Bedrock batch job of a batch run, before the generation takes in its answers; an error when the
+    // run cannot go on now.
+    [[nodiscard]] std::string runBatchPhase(const PreparedRun& run, providers::Provider& provider,
+                                            const RunOptions& options, const RunCallbacks& callbacks,
+                                            const CancellationToken& cancel, BatchPhaseResult& result);
+
     Project m_project;
     RunHistory& m_history;
+    BatchPolling m_batchPolling;
 };
 
 // The excerpts of the job's documents; a file that cannot be read is a notice and the others are used. An

@@ -21,6 +21,10 @@ QString AppSettings::name(Key key) {
         return QStringLiteral("providers/bedrock/profile");
     case Key::AwsRegion:
         return QStringLiteral("providers/bedrock/region");
+    case Key::BedrockBatchS3Uri:
+        return QStringLiteral("providers/bedrock/batchS3Uri");
+    case Key::BedrockBatchRoleArn:
+        return QStringLiteral("providers/bedrock/batchRoleArn");
     case Key::CaiiEndpoint:
         return QStringLiteral("providers/caii/endpoint");
     case Key::CaiiJwtFile:

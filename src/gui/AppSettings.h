@@ -17,6 +17,8 @@ public:
         LocalModelFile,     // empty: the model set-up installed
         AwsProfile,
         AwsRegion,
+        BedrockBatchS3Uri,   // where batch jobs put their records and answers: s3://bucket/prefix/
+        BedrockBatchRoleArn, // the IAM role Bedrock assumes for batch jobs
         CaiiEndpoint,
         CaiiJwtFile,
         OpenAiBaseUrl,

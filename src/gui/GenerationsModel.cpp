@@ -141,8 +141,14 @@ QVariant GenerationsModel::data(const QModelIndex& index, int role) const {
     if (role == Qt::ToolTipRole) {
         if (index.column() == Model)
             return qs(r.model);
-        if (index.column() == Status)
-            return statusToolTip(r, failedParts(qs(r.id)));
+        if (index.column() == Status) {
+            QString tip = statusToolTip(r, failedParts(qs(r.id)));
+            if (const auto batch = m_batchJobs.find(r.id); batch != m_batchJobs.end())
+                tip += (tip.isEmpty() ? QString() : QStringLiteral("\n")) +
+                       tr("Bedrock batch job %1: %2")
+                           .arg(qs(batch->second.jobArn), qs(describeBatchJob(batch->second)));
+            return tip;
+        }
         if (index.column() == DisplayName)
             return qs(r.outputPath);
         if (index.column() == Workflow)
@@ -194,6 +200,10 @@ QVariant GenerationsModel::data(const QModelIndex& index, int role) const {
     case RowsCompleted:
         return sorting ? QVariant(r.completedRows) : QVariant(formatCount(r.completedRows));
     case Status:
+        if (const auto batch = m_batchJobs.find(r.id); batch != m_batchJobs.end() && !sorting)
+            return tr("%1 · batch %2")
+                .arg(statusDisplayName(r.status),
+                     qs(batch->second.status.empty() ? std::string("Submitted") : batch->second.status));
         return statusDisplayName(r.status);
     case Score:
         if (!r.score)
@@ -250,6 +260,12 @@ GenerationsModel::Listing GenerationsModel::list(RunHistory& history) {
     listing.records = history.list();
     observeInterruptedRuns(listing.records);
     for (const auto& record : listing.records) {
+        if (record.provider == "bedrock" && record.status != RunStatus::Completed) {
+            const auto batch = loadBatchJobState(record.runDir);
+            if (const auto* state = std::get_if<std::optional<BatchJobState>>(&batch);
+                state && *state && !(*state)->answersTaken)
+                listing.batchJobs[record.id] = **state;
+        }
         if (record.status == RunStatus::Completed || record.status == RunStatus::Running)
             continue;
         const auto failed = engine::loadFailedWork(record.runDir);
@@ -290,8 +306,9 @@ void GenerationsModel::reload() {
 
 void GenerationsModel::apply(Listing listing) {
     auto& records = listing.records;
-    const bool failuresChanged = listing.failedParts != m_failedParts;
+    const bool failuresChanged = listing.failedParts != m_failedParts || listing.batchJobs != m_batchJobs;
     m_failedParts = std::move(listing.failedParts);
+    m_batchJobs = std::move(listing.batchJobs);
     const bool sameRows = records.size() == m_records.size() &&
                           std::equal(records.begin(), records.end(), m_records.begin(),
                                      [](const RunRecord& a, const RunRecord& b) { return a.id == b.id; });

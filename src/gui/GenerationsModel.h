@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/BatchJobState.h"
 #include "core/RunHistory.h"
 
 #include <QAbstractTableModel>
@@ -68,6 +69,7 @@ private:
     struct Listing {
         std::vector<RunRecord> records;
         std::map<std::string, std::size_t> failedParts; // by run id, for runs with failures
+        std::map<std::string, BatchJobState> batchJobs; // by run id, for runs waiting on a batch job
     };
     [[nodiscard]] static Listing list(RunHistory& history);
     void apply(Listing listing);
@@ -78,6 +80,7 @@ private:
     RunController& m_runs;
     std::vector<RunRecord> m_records;
     std::map<std::string, std::size_t> m_failedParts;
+    std::map<std::string, BatchJobState> m_batchJobs;
     Clock m_clock;
     QTimer m_poll;
     bool m_reloading = false;

@@ -102,6 +102,9 @@ SettingsPage::SettingsPage(AppContext& context, QWidget* parent) : QWidget(paren
     m_awsAccessKey = addLine(QStringLiteral("awsAccessKeyEdit"), tr("from the profile or environment"), true);
     m_awsSecretKey = addLine(QStringLiteral("awsSecretKeyEdit"), tr("from the profile or environment"), true);
     m_awsSessionToken = addLine(QStringLiteral("awsSessionTokenEdit"), tr("only for temporary keys"), true);
+    m_batchS3Uri = addLine(QStringLiteral("bedrockBatchS3UriEdit"), tr("s3://my-bucket/sds-batch/"));
+    m_batchRoleArn =
+        addLine(QStringLiteral("bedrockBatchRoleArnEdit"), tr("arn:aws:iam::123456789012:role/BedrockBatch"));
     auto* testBedrock = testButton(QStringLiteral("testBedrockButton"));
     auto* testBedrockResult = resultLabel(QStringLiteral("testBedrockResult"));
     auto* bedrockBox = new QGroupBox(tr("AWS Bedrock"), this);
@@ -111,6 +114,8 @@ SettingsPage::SettingsPage(AppContext& context, QWidget* parent) : QWidget(paren
     bedrockForm->addRow(tr("Access key ID"), m_awsAccessKey);
     bedrockForm->addRow(tr("Secret access key"), m_awsSecretKey);
     bedrockForm->addRow(tr("Session token"), m_awsSessionToken);
+    bedrockForm->addRow(tr("Batch jobs: S3 location"), m_batchS3Uri);
+    bedrockForm->addRow(tr("Batch jobs: IAM role ARN"), m_batchRoleArn);
     bedrockForm->addRow(withButtons(testBedrockResult, {testBedrock}, this));
 
     // Cloudera AI Inference
@@ -300,6 +305,8 @@ void SettingsPage::revert() {
     m_localModel->setText(settings.text(Key::LocalModelFile));
     m_awsProfile->setText(settings.text(Key::AwsProfile));
     m_awsRegion->setText(settings.text(Key::AwsRegion));
+    m_batchS3Uri->setText(settings.text(Key::BedrockBatchS3Uri));
+    m_batchRoleArn->setText(settings.text(Key::BedrockBatchRoleArn));
     m_awsAccessKey->setText(secrets.value(Secret::AwsAccessKeyId));
     m_awsSecretKey->setText(secrets.value(Secret::AwsSecretAccessKey));
     m_awsSessionToken->setText(secrets.value(Secret::AwsSessionToken));
@@ -459,6 +466,8 @@ bool SettingsPage::save() {
     settings.setValue(Key::LocalModelFile, qs(values.localModelFile));
     settings.setValue(Key::AwsProfile, qs(values.awsProfile));
     settings.setValue(Key::AwsRegion, qs(values.awsRegion));
+    settings.setValue(Key::BedrockBatchS3Uri, m_batchS3Uri->text().trimmed());
+    settings.setValue(Key::BedrockBatchRoleArn, m_batchRoleArn->text().trimmed());
     settings.setValue(Key::CaiiEndpoint, qs(values.caiiEndpoint));
     settings.setValue(Key::CaiiJwtFile, qs(values.caiiJwtFile));
     settings.setValue(Key::OpenAiBaseUrl, qs(values.openAiBaseUrl));

@@ -44,6 +44,8 @@ private:
     QLineEdit* m_localModel;
     QLineEdit* m_awsProfile;
     QLineEdit* m_awsRegion;
+    QLineEdit* m_batchS3Uri;
+    QLineEdit* m_batchRoleArn;
     QLineEdit* m_awsAccessKey;
     QLineEdit* m_awsSecretKey;
     QLineEdit* m_awsSessionToken;

@@ -5,12 +5,14 @@
 #include "engine/CurationRun.h"
 #include "engine/JobSetup.h"
 #include "gui/AppContext.h"
+#include "gui/AppSettings.h"
 #include "gui/Background.h"
 #include "gui/Dialogs.h"
 #include "gui/FieldMessage.h"
 #include "gui/Format.h"
 #include "gui/Workspace.h"
 
+#include <QCheckBox>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -140,8 +142,14 @@ SummaryPage::SummaryPage(AppContext& context, QWidget* parent) : WizardPage(pare
     prices->addWidget(m_priceOut);
     prices->addWidget(new QLabel(tr("out"), this));
     prices->addWidget(m_priceSource, 1);
+    m_runAsBatch = new QCheckBox(tr("Run as Bedrock batch job (half price; answered within about a day; "
+                                    "S3 location and IAM role from Settings)"),
+                                 this);
+    m_runAsBatch->setObjectName(QStringLiteral("runAsBatchCheck"));
+    m_runAsBatch->setVisible(false);
     auto* costBox = new QGroupBox(tr("Cost"), this);
     auto* costForm = new QFormLayout(costBox);
+    costForm->addRow(m_runAsBatch);
     costForm->addRow(tr("Price, USD per 1M tokens"), prices);
     costForm->addRow(tr("Budget, USD"), m_maxCost);
     costForm->addRow(tr("Estimate"), m_costEstimate);
@@ -171,6 +179,11 @@ SummaryPage::SummaryPage(AppContext& context, QWidget* parent) : WizardPage(pare
 
     for (auto* field : {m_priceIn, m_priceOut, m_maxCost})
         connect(field, &QLineEdit::textChanged, this, &SummaryPage::renderCost);
+    connect(m_runAsBatch, &QCheckBox::toggled, this, [this] {
+        storeMode(m_job);
+        render();
+        estimate();
+    });
     connect(m_save, &QPushButton::clicked, this, &SummaryPage::saveJob);
     connect(m_generate, &QPushButton::clicked, this, &SummaryPage::generateRequested);
 }
@@ -225,7 +238,11 @@ void SummaryPage::initializePage(const JobSpec& draft) {
         m_priceIn->setText(draft.price ? price(draft.price->inputPerMillion) : QString());
         m_priceOut->setText(draft.price ? price(draft.price->outputPerMillion) : QString());
         m_maxCost->setText(draft.maxCostUsd ? price(*draft.maxCostUsd) : QString());
+        const QSignalBlocker batch(m_runAsBatch);
+        m_runAsBatch->setVisible(canRunAsBatch(draft));
+        m_runAsBatch->setChecked(draft.runsAsBatch() && canRunAsBatch(draft));
     }
+    storeMode(m_job);
     render();
     estimate();
     if (draft.inputFiles.empty())
@@ -321,6 +338,12 @@ void SummaryPage::render() {
                                         .arg(j.rowsPerRequest)
                                         .arg(j.concurrency));
     }
+    if (j.runsAsBatch())
+        html += row(tr("Mode"),
+                    tr("one Amazon Bedrock batch job (records and answers in %1, role %2); "
+                       "failed records are asked on demand")
+                        .arg(j.batch.s3Uri.empty() ? tr("<i>no S3 location set</i>") : escaped(j.batch.s3Uri),
+                             j.batch.roleArn.empty() ? tr("<i>no role set</i>") : escaped(j.batch.roleArn)));
     if (j.workflow != Workflow::CustomDataCuration)
         html +=
             row(tr("Near-duplicates"),
@@ -377,7 +400,25 @@ void SummaryPage::render() {
     m_finalPrompt->setPlainText(finalPrompt(j, check));
 }
 
+bool SummaryPage::canRunAsBatch(const JobSpec& job) {
+    return job.provider.name == "bedrock" && job.workflow == Workflow::SupervisedFineTuning &&
+           (job.groundedInDocuments() || job.plannedRequests() >= kBatchMinimumRecords);
+}
+
+void SummaryPage::storeMode(JobSpec& job) const {
+    const bool batch = m_runAsBatch->isChecked() && canRunAsBatch(job);
+    job.mode = batch ? RunMode::BedrockBatch : RunMode::OnDemand;
+    if (!batch)
+        return;
+    auto& settings = m_context.settings();
+    if (const auto uri = settings.text(AppSettings::Key::BedrockBatchS3Uri); !uri.isEmpty())
+        job.batch.s3Uri = ss(uri);
+    if (const auto role = settings.text(AppSettings::Key::BedrockBatchRoleArn); !role.isEmpty())
+        job.batch.roleArn = ss(role);
+}
+
 void SummaryPage::storeInto(JobSpec& draft) {
+    storeMode(draft);
     const auto price = typedPrice();
     draft.price = price && !(m_tablePrice && m_tablePrice->price == *price) ? price : std::nullopt;
     draft.maxCostUsd = typedBudget();
@@ -397,6 +438,10 @@ bool SummaryPage::validatePage(JobSpec& draft) {
     storeInto(draft);
     for (const auto& problem : validate(draft))
         lines << qs(problem);
+    if (draft.runsAsBatch() && (draft.batch.s3Uri.empty() || draft.batch.roleArn.empty()))
+        lines << tr("A batch job needs its S3 location and IAM role: set them in Settings → AWS Bedrock.");
+    if (draft.runsAsBatch() && !m_batchBudgetProblem.isEmpty())
+        lines << m_batchBudgetProblem;
     if (draft.maxCostUsd && !draft.price && !m_tablePrice && lines.isEmpty())
         lines << tr("A budget needs the model's price: type it above, in USD per 1M tokens.");
     m_problem->show(lines.join(QLatin1Char('\n')));
@@ -488,6 +533,7 @@ void SummaryPage::renderCost() {
         m_priceSource->setText(tr("from %1").arg(qs(m_tablePrice->source)));
     else
         m_priceSource->setText(tr("typed for this job"));
+    m_batchBudgetProblem.clear();
     if (!m_estimateError.isEmpty()) {
         m_costEstimate->setText(tr("Cannot estimate: %1").arg(m_estimateError));
         return;
@@ -505,6 +551,7 @@ void SummaryPage::renderCost() {
     engine::priceEstimate(priced, found);
     JobSpec job = m_job;
     job.maxCostUsd = typedBudget();
+    m_batchBudgetProblem = qs(engine::batchBudgetProblem(priced, job));
     QStringList lines;
     for (const auto& line : engine::describeEstimate(priced, job))
         lines << qs(line);

@@ -7,6 +7,7 @@
 
 #include <optional>
 
+class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -49,6 +50,10 @@ private:
     // The price in the fields: none when both are empty; `problem` says what is wrong with them.
     [[nodiscard]] std::optional<TokenPrice> typedPrice(QString* problem = nullptr) const;
     [[nodiscard]] std::optional<double> typedBudget(QString* problem = nullptr) const;
+    // A Bedrock job from seeds or documents with at least the batch minimum of requests.
+    [[nodiscard]] static bool canRunAsBatch(const JobSpec& job);
+    // The mode the check box chose and, for a batch job, the S3 location and role from Settings.
+    void storeMode(JobSpec& job) const;
 
     AppContext& m_context;
     JobSpec m_job;
@@ -68,6 +73,8 @@ private:
     QLabel* m_priceSource;
     QLineEdit* m_maxCost;
     QLabel* m_costEstimate;
+    QCheckBox* m_runAsBatch;
+    QString m_batchBudgetProblem;                   // the priced estimate of a batch job passes the budget
     std::optional<engine::CostEstimate> m_estimate; // priced by renderCost() as the fields say
     std::optional<FoundPrice> m_tablePrice;
     QString m_estimateError;

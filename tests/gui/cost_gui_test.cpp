@@ -3,16 +3,20 @@
 // Settings. Driven by object name against the stand-in provider service.
 
 #include "StudioHarness.h"
+#include "core/BatchJobState.h"
 #include "core/JsonFile.h"
 #include "core/Project.h"
+#include "gui/AppSettings.h"
 #include "gui/DatasetWizard.h"
 #include "gui/GenerationsModel.h"
 #include "gui/GenerationsPage.h"
 #include "gui/RowsModel.h"
 #include "gui/RunOutputView.h"
+#include "gui/SummaryPage.h"
 #include "gui/Workspace.h"
 #include "standin/StandinServer.h"
 
+#include <QCheckBox>
 #include <QLabel>
 #include <QPushButton>
 #include <QTableWidget>
@@ -39,6 +43,7 @@ class TestCost : public QObject {
 private slots:
     void summaryEstimatesAndTheBudgetStopsTheRunUntilResumedHigher();
     void settingsEditThePriceTable();
+    void batchChoiceOnSummaryAndJobStatusInGenerations();
 };
 
 void TestCost::summaryEstimatesAndTheBudgetStopsTheRunUntilResumedHigher() {
@@ -198,6 +203,85 @@ void TestCost::settingsEditThePriceTable() {
     QVERIFY(loaded.table.find("caii", "meta/llama-3.1-8b-instruct")->price == (TokenPrice{0.1, 0.2}));
     QVERIFY(loaded.table.find("bedrock", "us.anthropic.claude-3-5-sonnet-20240620-v1:0")->price ==
             (TokenPrice{3.0, 12.5}));
+}
+
+void TestCost::batchChoiceOnSummaryAndJobStatusInGenerations() {
+    QTemporaryDir dir;
+    Studio studio(dir.path());
+    clickNavigation(studio, 3);
+    typeInto(studio.find<QLineEdit>(QStringLiteral("bedrockBatchS3UriEdit")),
+             QStringLiteral("s3://sds-gui/batch/"));
+    typeInto(studio.find<QLineEdit>(QStringLiteral("bedrockBatchRoleArnEdit")),
+             QStringLiteral("arn:aws:iam::123456789012:role/BedrockBatch"));
+    click(studio.find<QPushButton>(QStringLiteral("saveSettingsButton")));
+    QCOMPARE(text(studio, QStringLiteral("settingsStatusLabel")), QStringLiteral("Settings saved."));
+    QCOMPARE(studio.context().settings().text(gui::AppSettings::Key::BedrockBatchS3Uri),
+             QStringLiteral("s3://sds-gui/batch/"));
+
+    JobSpec job;
+    job.displayName = "Batch";
+    job.prompt = "Write questions.";
+    job.seeds = {"Joins", "Indexes"};
+    job.provider.name = "bedrock";
+    job.provider.model = "anthropic.claude-3-5-sonnet-20240620-v1:0";
+    job.size = 20;
+    job.rowsPerRequest = 2;
+    gui::SummaryPage summary(studio.context());
+    auto* batch = summary.findChild<QCheckBox*>(QStringLiteral("runAsBatchCheck"));
+    auto* estimate = summary.findChild<QLabel*>(QStringLiteral("costEstimateLabel"));
+    summary.initializePage(job);
+    QVERIFY2(batch->isHidden(), "10 requests are fewer than a batch job's minimum of 100");
+
+    job.size = 400;
+    summary.initializePage(job);
+    QVERIFY(!batch->isHidden());
+    QVERIFY(!batch->isChecked());
+    QTRY_VERIFY(estimate->text().contains(QStringLiteral("price: $3.00 in, $15.00 out per 1M tokens")));
+    QVERIFY(!estimate->text().contains(QStringLiteral("batch price")));
+    batch->setChecked(true);
+    QTRY_VERIFY2(estimate->text().contains(QStringLiteral("batch price: $1.50 in, $7.50 out per 1M tokens")),
+                 qPrintable(estimate->text()));
+    JobSpec draft = job;
+    QVERIFY(summary.validatePage(draft));
+    QVERIFY(draft.runsAsBatch());
+    QCOMPARE(draft.batch.s3Uri, std::string("s3://sds-gui/batch/"));
+    QCOMPARE(draft.batch.roleArn, std::string("arn:aws:iam::123456789012:role/BedrockBatch"));
+
+    typeInto(summary.findChild<QLineEdit*>(QStringLiteral("maxCostEdit")), QStringLiteral("0.001"));
+    QVERIFY(estimate->text().contains(QStringLiteral("cannot stop halfway")));
+    QVERIFY(!summary.validatePage(draft));
+    QVERIFY(summary.findChild<QLabel*>(QStringLiteral("summaryError"))
+                ->text()
+                .contains(QStringLiteral("cannot stop halfway")));
+
+    // A run waiting on its job shows the job's status in Generations.
+    auto history = studio.context().workspace().history();
+    RunRecord record;
+    record.id = "20260101-000000-beef";
+    record.displayName = "Waiting on Bedrock";
+    record.provider = "bedrock";
+    record.model = job.provider.model;
+    record.requestedSize = 400;
+    record.status = RunStatus::Cancelled;
+    record.runDir = (std::filesystem::path(dir.path().toStdString()) / "run-beef").string();
+    record.createdAtMs = 1;
+    std::filesystem::create_directories(record.runDir);
+    QCOMPARE(QString::fromStdString(history->insert(record)), QString());
+    BatchJobState state;
+    state.inputUri = "s3://sds-gui/batch/run/records.jsonl";
+    state.jobArn = "arn:aws:bedrock:us-east-1:000000000000:model-invocation-job/standin00001";
+    state.status = "InProgress";
+    state.records = 200;
+    state.processedRecords = 80;
+    QCOMPARE(QString::fromStdString(saveBatchJobState(record.runDir, state)), QString());
+    auto& generations = studio.context().generations();
+    generations.reload();
+    QTRY_COMPARE(generations.index(0, gui::GenerationsModel::Status).data().toString(),
+                 QStringLiteral("Cancelled · batch InProgress"));
+    QVERIFY(generations.index(0, gui::GenerationsModel::Status)
+                .data(Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("InProgress, 80 of 200 records processed")));
 }
 
 int main(int argc, char** argv) {

@@ -211,11 +211,16 @@ Result<std::string> resolveRegion(const ProviderConfig& config, const Environmen
 
 BedrockEndpoints resolveEndpoints(const ProviderConfig& config, const Environment& environment,
                                   const std::string& region) {
+    const auto shared = environment.get("AWS_ENDPOINT_URL");
+    std::string s3;
+    if (auto specific = environment.get("AWS_ENDPOINT_URL_S3"))
+        s3 = withoutTrailingSlashes(*specific);
+    else if (shared)
+        s3 = withoutTrailingSlashes(*shared);
     if (!config.endpoint.empty()) {
         const std::string endpoint = withoutTrailingSlashes(config.endpoint);
-        return {endpoint, endpoint};
+        return {endpoint, endpoint, s3};
     }
-    const auto shared = environment.get("AWS_ENDPOINT_URL");
     const auto pick = [&](const char* serviceVariable, const std::string& publicEndpoint) {
         if (auto specific = environment.get(serviceVariable))
             return withoutTrailingSlashes(*specific);
@@ -225,7 +230,7 @@ BedrockEndpoints resolveEndpoints(const ProviderConfig& config, const Environmen
     };
     const std::string domain = region.starts_with("cn-") ? ".amazonaws.com.cn" : ".amazonaws.com";
     return {pick("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "https://bedrock-runtime." + region + domain),
-            pick("AWS_ENDPOINT_URL_BEDROCK", "https://bedrock." + region + domain)};
+            pick("AWS_ENDPOINT_URL_BEDROCK", "https://bedrock." + region + domain), s3};
 }
 
 } // namespace sds::providers::bedrock

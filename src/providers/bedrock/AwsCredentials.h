@@ -30,11 +30,13 @@ struct ResolvedCredentials {
 
 struct BedrockEndpoints {
     std::string runtime; // Converse: https://bedrock-runtime.{region}.amazonaws.com
-    std::string control; // model listing: https://bedrock.{region}.amazonaws.com
+    std::string control; // model listing, batch jobs: https://bedrock.{region}.amazonaws.com
+    std::string s3;      // batch records: empty for the public S3 endpoints
 };
 
-// config.endpoint serves both; otherwise AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL_BEDROCK,
-// then AWS_ENDPOINT_URL, then the public regional endpoints. No trailing '/'.
+// config.endpoint serves runtime and control; otherwise AWS_ENDPOINT_URL_BEDROCK_RUNTIME /
+// AWS_ENDPOINT_URL_BEDROCK, then AWS_ENDPOINT_URL, then the public regional endpoints. S3 is
+// AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL, else the public endpoints. No trailing '/'.
 [[nodiscard]] BedrockEndpoints resolveEndpoints(const ProviderConfig& config, const Environment& environment,
                                                 const std::string& region);
 

@@ -86,6 +86,7 @@ public:
     [[nodiscard]] std::string defaultModel() const override;
 
     [[nodiscard]] const Connection& connection() const { return m_connection; }
+    [[nodiscard]] const http::Transport& transport() const { return m_transport; }
 
 private:
     [[nodiscard]] Result<http::HttpRequest> signedRequest(const std::string& method, const std::string& url,

@@ -236,9 +236,15 @@ std::string maskedAccessKeyId(std::string_view accessKeyId) {
            std::string(accessKeyId.substr(accessKeyId.size() - 4));
 }
 
-std::string canonicalRequest(const SigningInput& input, std::string_view signedHeaders) {
-    std::string request =
-        input.method + "\n" + canonicalUri(input.path) + "\n" + canonicalQuery(input.query) + "\n";
+PathEncoding pathEncodingFor(std::string_view service) {
+    return service == "s3" ? PathEncoding::AsSent : PathEncoding::EncodeSegmentsAgain;
+}
+
+std::string canonicalRequest(const SigningInput& input, std::string_view signedHeaders,
+                             PathEncoding encoding) {
+    const std::string uri =
+        encoding == PathEncoding::AsSent ? (input.path.empty() ? "/" : input.path) : canonicalUri(input.path);
+    std::string request = input.method + "\n" + uri + "\n" + canonicalQuery(input.query) + "\n";
     for (const auto name : split(signedHeaders, ';'))
         request += std::string(name) + ":" + canonicalHeaderValue(input.headers, name) + "\n";
     request += "\n";
@@ -286,13 +292,26 @@ http::Headers signHeaders(const SigningInput& input, const AwsCredentials& crede
             signedHeaders += ';';
         signedHeaders += name;
     }
-    const std::string toSign = stringToSign(canonicalRequest(signing, signedHeaders), scope);
+    const std::string toSign =
+        stringToSign(canonicalRequest(signing, signedHeaders, pathEncodingFor(scope.service)), scope);
     const std::string authorization = std::string(kAlgorithm) + " Credential=" + credentials.accessKeyId +
                                       "/" + credentialScope(scope) + ", SignedHeaders=" + signedHeaders +
                                       ", Signature=" + signature(toSign, credentials, scope);
     http::Headers headers{{"Authorization", authorization}};
     headers.insert(headers.end(), added.begin(), added.end());
     return headers;
+}
+
+bool signRequest(http::HttpRequest& request, const AwsCredentials& credentials, const SigningScope& scope) {
+    const auto parts = http::parseUrl(request.url);
+    if (!parts)
+        return false;
+    if (!findHeader(request.headers, "host"))
+        request.headers.emplace_back("Host", parts->hostHeader());
+    const SigningInput input{request.method, parts->path, parts->query, request.headers, request.body};
+    const auto added = signHeaders(input, credentials, scope);
+    request.headers.insert(request.headers.end(), added.begin(), added.end());
+    return true;
 }
 
 VerificationResult
@@ -347,7 +366,9 @@ verifySignature(const SigningInput& received,
 
     const SigningScope scope{parsed.region, parsed.service, *signedAt};
     const std::string expected = signature(
-        stringToSign(canonicalRequest(received, parsed.signedHeaders), scope), {"", secret, ""}, scope);
+        stringToSign(canonicalRequest(received, parsed.signedHeaders, pathEncodingFor(parsed.service)),
+                     scope),
+        {"", secret, ""}, scope);
     if (!constantTimeEquals(expected, parsed.signature))
         return fail(
             "the request signature we calculated does not match the signature you provided; check the "

@@ -27,13 +27,18 @@ struct SigningInput {
 
 struct SigningScope {
     std::string region;
-    std::string service; // "bedrock" for both the runtime and the control plane
+    std::string service; // "bedrock" for both the runtime and the control plane, "s3" for S3
     std::chrono::system_clock::time_point time;
 };
 
+// S3 signs the wire path as it is; every other service normalizes it and encodes each segment again.
+enum class PathEncoding { EncodeSegmentsAgain, AsSent };
+[[nodiscard]] PathEncoding pathEncodingFor(std::string_view service);
+
 // AWS Signature Version 4 for non-S3 services: each path segment of the wire path is URI-encoded
 // again in the canonical request (so ':' in a model id, sent as %3A, signs as %253A).
-[[nodiscard]] std::string canonicalRequest(const SigningInput& input, std::string_view signedHeaders);
+[[nodiscard]] std::string canonicalRequest(const SigningInput& input, std::string_view signedHeaders,
+                                           PathEncoding encoding = PathEncoding::EncodeSegmentsAgain);
 [[nodiscard]] std::string stringToSign(std::string_view canonicalRequest, const SigningScope& scope);
 [[nodiscard]] std::string signature(std::string_view stringToSign, const AwsCredentials& credentials,
                                     const SigningScope& scope);
@@ -42,6 +47,10 @@ struct SigningScope {
 // X-Amz-Security-Token when the credentials carry a session token.
 [[nodiscard]] http::Headers signHeaders(const SigningInput& input, const AwsCredentials& credentials,
                                         const SigningScope& scope);
+
+// Adds Host (when missing) and the signature headers to `request`, signing its method, URL, headers and
+// body for `scope`. False when the URL is not an http(s) URL.
+bool signRequest(http::HttpRequest& request, const AwsCredentials& credentials, const SigningScope& scope);
 
 struct VerificationResult {
     bool valid = false;

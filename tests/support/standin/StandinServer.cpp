@@ -214,7 +214,8 @@ std::vector<std::string> defaultModels() {
 class StandinServer::Impl {
 public:
     explicit Impl(StandinOptions options)
-        : m_options(std::make_shared<const StandinOptions>(std::move(options))) {
+        : m_options(std::make_shared<const StandinOptions>(std::move(options))),
+          m_batch(m_itemWriter, m_options->awsRegion) {
         armFaults(*m_options);
     }
 
@@ -248,6 +249,9 @@ public:
         return {m_recorded.begin(), m_recorded.end()};
     }
     void resetStats();
+    std::optional<std::string> s3Object(const std::string& bucket, const std::string& key) const {
+        return m_batch.object(bucket, key);
+    }
 
 private:
     struct Connection {
@@ -301,7 +305,8 @@ private:
     Reply foundationModels(const ReceivedRequest& request, const StandinOptions& options);
     Reply inferenceProfiles(const ReceivedRequest& request, const StandinOptions& options);
     static std::optional<Reply> checkBearer(const ReceivedRequest& request, const StandinOptions& options);
-    static std::optional<Reply> checkSignature(const ReceivedRequest& request, const StandinOptions& options);
+    static std::optional<Reply> checkSignature(const ReceivedRequest& request, const StandinOptions& options,
+                                               std::string_view service = "bedrock");
     static std::optional<Reply> modelsEndpointFailure(const StandinOptions& options, Dialect dialect);
     static Reply faultReply(Fault fault, const StandinOptions& options, Dialect dialect);
 
@@ -345,6 +350,7 @@ private:
     std::map<std::string, std::uint64_t> m_chatRequestsBySubject; // guarded by m_recordMutex
 
     ItemWriter m_itemWriter;
+    BatchService m_batch;
 };
 
 int StandinServer::Impl::start() {
@@ -539,6 +545,11 @@ Reply StandinServer::Impl::handle(const ReceivedRequest& request) {
         return foundationModels(request, *options);
     if (isGet && path == "/inference-profiles")
         return inferenceProfiles(request, *options);
+    const auto checkSigned = [&options](const ReceivedRequest& received, std::string_view service) {
+        return checkSignature(received, *options, service);
+    };
+    if (auto reply = m_batch.handle(request, options->batch, checkSigned))
+        return *reply;
 
     return openAiError(404, "Unknown request URL: " + request.method + " " + path, "invalid_request_error",
                        "unknown_url");
@@ -555,7 +566,8 @@ std::optional<Reply> StandinServer::Impl::checkBearer(const ReceivedRequest& req
 }
 
 std::optional<Reply> StandinServer::Impl::checkSignature(const ReceivedRequest& request,
-                                                         const StandinOptions& options) {
+                                                         const StandinOptions& options,
+                                                         std::string_view service) {
     if (options.awsCredentials.empty())
         return std::nullopt;
     const auto authorization = request.header("authorization");
@@ -572,7 +584,7 @@ std::optional<Reply> StandinServer::Impl::checkSignature(const ReceivedRequest& 
         return found == options.awsCredentials.end() ? std::string() : found->second;
     };
     const aws::VerificationResult verification =
-        aws::verifySignature(received, lookupSecret, options.awsRegion, "bedrock");
+        aws::verifySignature(received, lookupSecret, options.awsRegion, service);
     if (verification.valid)
         return std::nullopt;
     return bedrockError(403, "InvalidSignatureException",
@@ -894,6 +906,7 @@ StandinStats StandinServer::Impl::stats() const {
     stats.faults.missingField = count(Fault::MissingField);
     stats.faults.duplicate = count(Fault::Duplicate);
     stats.faults.degenerate = count(Fault::Degenerate);
+    stats.batch = m_batch.stats();
     std::lock_guard lock(m_recordMutex);
     stats.chatRequestsBySubject = m_chatRequestsBySubject;
     return stats;
@@ -905,6 +918,7 @@ void StandinServer::Impl::resetStats() {
     m_maxChatInFlight = m_chatInFlight.load();
     for (auto& counter : m_faultCounts)
         counter = 0;
+    m_batch.resetStats();
     std::lock_guard lock(m_recordMutex);
     m_recorded.clear();
     m_chatRequestsBySubject.clear();
@@ -940,6 +954,10 @@ StandinOptions StandinServer::options() const {
 
 StandinStats StandinServer::stats() const {
     return m_impl->stats();
+}
+
+std::optional<std::string> StandinServer::s3Object(const std::string& bucket, const std::string& key) const {
+    return m_impl->s3Object(bucket, key);
 }
 
 std::vector<RecordedRequest> StandinServer::recordedRequests() const {

@@ -5,11 +5,13 @@
 // with unique items and injects faults on demand.
 
 #include "providers/http/Http.h"
+#include "standin/BatchService.h"
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +65,9 @@ struct StandinOptions {
     // Status of the model-listing endpoints (/v1/models, /foundation-models, /inference-profiles);
     // anything but 200 answers that status, e.g. 503 for a scaled-down endpoint.
     int modelsEndpointStatus = 200;
+
+    // S3 and the Bedrock batch inference jobs (signed for "s3" and "bedrock" when awsCredentials is set).
+    BatchScenario batch;
 };
 
 struct FaultCounts {
@@ -89,6 +94,7 @@ struct StandinStats {
     FaultCounts faults;
     // Chat requests by subject: the topic of a generation prompt, the input of a curation prompt.
     std::map<std::string, std::uint64_t> chatRequestsBySubject;
+    BatchStats batch;
 };
 
 struct RecordedRequest {
@@ -123,6 +129,9 @@ public:
     [[nodiscard]] StandinOptions options() const;
 
     [[nodiscard]] StandinStats stats() const;
+    // An object the stand-in's S3 holds; nothing when there is none.
+    [[nodiscard]] std::optional<std::string> s3Object(const std::string& bucket,
+                                                      const std::string& key) const;
     // The last maxRecordedRequests chat requests, oldest first.
     [[nodiscard]] std::vector<RecordedRequest> recordedRequests() const;
     void resetStats(); // zeroes the statistics and forgets the recorded requests

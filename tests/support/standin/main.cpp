@@ -52,6 +52,12 @@ int main(int argc, char** argv) {
     app.add_option("--drop-first", options.dropFirst, "The first N chat requests are dropped");
     app.add_option("--models-status", options.modelsEndpointStatus, "Status of the model-listing endpoints")
         ->capture_default_str();
+    app.add_option("--batch-polls", options.batch.pollsUntilDone,
+                   "Status checks a batch job answers Submitted/InProgress before it ends")
+        ->capture_default_str();
+    app.add_option("--batch-fail-every", options.batch.failEveryNthRecord,
+                   "Every n-th record of a batch job fails; 0: none");
+    app.add_flag("--batch-fail-job", options.batch.failJob, "Batch jobs end Failed without output");
     CLI11_PARSE(app, argc, argv);
 
     options.latency = std::chrono::milliseconds(latencyMs);

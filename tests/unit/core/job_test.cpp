@@ -88,5 +88,41 @@ TEST(JsonFile, MissingFileNamesIt) {
     EXPECT_NE(result.error.find("/nonexistent/dir/job.json"), std::string::npos);
 }
 
+TEST(Job, BatchModeRoundTripsAndItsLimitsAreNamed) {
+    JobSpec job = validJob();
+    job.provider.name = "bedrock";
+    job.size = 300;
+    job.rowsPerRequest = 3;
+    job.mode = RunMode::BedrockBatch;
+    job.batch = {"s3://my-bucket/sds/", "arn:aws:iam::123456789012:role/BedrockBatch"};
+    EXPECT_TRUE(validate(job).empty()) << validate(job).front();
+    const auto json = toJson(job);
+    EXPECT_EQ(json["mode"], "batch");
+    EXPECT_EQ(json["batch"]["role_arn"], "arn:aws:iam::123456789012:role/BedrockBatch");
+    const auto parsed = jobFromJson(json, "job.json");
+    ASSERT_TRUE(parsed.job) << parsed.error;
+    EXPECT_EQ(*parsed.job, job);
+    EXPECT_FALSE(toJson(validJob()).contains("mode")) << "on demand is the default and not written";
+
+    JobSpec small = job;
+    small.size = 30;
+    const auto problems = batchProblems(small);
+    ASSERT_EQ(problems.size(), 1U);
+    EXPECT_NE(problems[0].find("at least 100 requests"), std::string::npos) << problems[0];
+    EXPECT_NE(problems[0].find("plans 12"), std::string::npos) << problems[0];
+
+    JobSpec wrong = job;
+    wrong.provider.name = "openai";
+    wrong.batch = {"my-bucket/sds", "BedrockBatch"};
+    const auto wrongProblems = validate(wrong);
+    ASSERT_EQ(wrongProblems.size(), 3U);
+    EXPECT_NE(wrongProblems[0].find("\"openai\""), std::string::npos);
+    EXPECT_NE(wrongProblems[1].find("batch.s3_uri"), std::string::npos);
+    EXPECT_NE(wrongProblems[2].find("batch.role_arn"), std::string::npos);
+
+    const auto badMode = jobFromJson({{"mode", "fast"}}, "job.json");
+    EXPECT_EQ(badMode.error, "job.json: field \"mode\" must be \"on_demand\" or \"batch\", not \"fast\"");
+}
+
 } // namespace
 } // namespace sds

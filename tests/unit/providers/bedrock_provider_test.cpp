@@ -65,7 +65,7 @@ Connection testConnection(aws::AwsCredentials credentials = kCredentials) {
     connection.credentials = std::move(credentials);
     connection.credentialSource = "AWS_ACCESS_KEY_ID";
     connection.region = "us-east-1";
-    connection.endpoints = {"https://" + kRuntimeHost, "https://bedrock.us-east-1.amazonaws.com"};
+    connection.endpoints = {"https://" + kRuntimeHost, "https://bedrock.us-east-1.amazonaws.com", ""};
     connection.clock = [] {
         return std::chrono::sys_days{std::chrono::year{2024} / 7 / 1} + 9h;
     };

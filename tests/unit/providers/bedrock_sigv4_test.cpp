@@ -262,6 +262,36 @@ TEST(SigV4, ModelIdColonIsEncodedAgainInTheCanonicalUri) {
                                "POST\n/model/anthropic.claude-3-5-sonnet-20240620-v1%253A0/converse\n"));
 }
 
+TEST(SigV4, S3SignsThePathAsSentWithoutNormalizingIt) {
+    const SigningInput request{"PUT",
+                               "/bucket/runs//a%20b/records.jsonl",
+                               "partNumber=1&uploadId=x",
+                               {{"Host", "127.0.0.1:9000"}},
+                               "body"};
+    EXPECT_EQ(pathEncodingFor("s3"), PathEncoding::AsSent);
+    EXPECT_EQ(pathEncodingFor("bedrock"), PathEncoding::EncodeSegmentsAgain);
+    EXPECT_THAT(canonicalRequest(request, "host", PathEncoding::AsSent),
+                ::testing::StartsWith("PUT\n/bucket/runs//a%20b/records.jsonl\npartNumber=1&uploadId=x\n"));
+    EXPECT_THAT(canonicalRequest(request, "host"),
+                ::testing::StartsWith("PUT\n/bucket/runs/a%2520b/records.jsonl\n"));
+
+    http::HttpRequest signed_;
+    signed_.method = "PUT";
+    signed_.url = "http://127.0.0.1:9000/bucket/runs//a%20b/records.jsonl";
+    signed_.body = "body";
+    const SigningScope scope{"us-east-1", "s3", kSuiteTime};
+    ASSERT_TRUE(signRequest(signed_, kSuiteCredentials, scope));
+    const auto parts = http::parseUrl(signed_.url);
+    const auto verified = verifySignature(
+        {"PUT", parts->path, parts->query, signed_.headers, signed_.body},
+        [](const std::string&) { return kSuiteCredentials.secretAccessKey; }, "us-east-1", "s3");
+    EXPECT_TRUE(verified.valid) << verified.reason;
+    const auto asBedrock = verifySignature(
+        {"PUT", parts->path, parts->query, signed_.headers, signed_.body},
+        [](const std::string&) { return kSuiteCredentials.secretAccessKey; }, "us-east-1", "bedrock");
+    EXPECT_FALSE(asBedrock.valid);
+}
+
 TEST(SigV4, UriEncodeKeepsOnlyUnreservedCharacters) {
     EXPECT_EQ(uriEncode("AZaz09-_.~", true), "AZaz09-_.~");
     EXPECT_EQ(uriEncode("a b+c*d:e", true), "a%20b%2Bc%2Ad%3Ae");
