@@ -5,14 +5,18 @@
 #include "core/quality/Validation.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -604,6 +608,147 @@ TEST(NearDuplicateIndex, AgreesWithBruteForce) {
     EXPECT_LE(missed, bruteForcePositives / 20) << "brute force found near-duplicates the index missed";
     std::cout << "[          ] near-duplicates by brute force: " << bruteForcePositives
               << ", missed by the index: " << missed << "\n";
+}
+
+// A folder removed with everything in it when the test ends.
+class ScratchFolder {
+public:
+    ScratchFolder() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "sds-quality-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr)
+            throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    ~ScratchFolder() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    ScratchFolder(const ScratchFolder&) = delete;
+    ScratchFolder& operator=(const ScratchFolder&) = delete;
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+void expectOneQuestionPerClusterFromThreads(const NearDuplicateStorage& storage) {
+    // 400 clusters of 6 texts: a base of 16-23 words and 5 copies with one word replaced, each at its own
+    // position, so any two texts of a cluster have F1 >= 0.875 and texts of different clusters share no
+    // word. 8 threads offer all 2 400 texts in random order the optimistic way (prepare and search outside
+    // the lock, insertIfNovel(prepared, search) under it). Whatever the interleaving, exactly one text of
+    // each cluster is kept, every other one is reported as a near-duplicate of its cluster's, and calling
+    // insertIfNovel(text) one by one in the order the lock was taken gives the same answers.
+    constexpr int kClusters = 400;
+    constexpr int kPerCluster = 6;
+    std::mt19937 random(23);
+    std::vector<std::string> texts;
+    std::vector<int> clusterOf;
+    int nextWord = 0;
+    for (int c = 0; c < kClusters; ++c) {
+        std::vector<std::string> base;
+        const std::size_t length = 16 + random() % 8;
+        while (base.size() < length)
+            base.push_back("w" + std::to_string(nextWord++));
+        std::vector<std::size_t> positions(length);
+        std::iota(positions.begin(), positions.end(), 0);
+        std::shuffle(positions.begin(), positions.end(), random);
+        for (int v = 0; v < kPerCluster; ++v) {
+            auto words = base;
+            if (v > 0)
+                words[positions[static_cast<std::size_t>(v)]] = "w" + std::to_string(nextWord++);
+            texts.push_back(joined(words));
+            clusterOf.push_back(c);
+        }
+    }
+    std::vector<std::size_t> order(texts.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), random);
+
+    NearDuplicateIndex index(0.7, storage);
+    std::mutex lock;
+    std::vector<std::size_t> lockOrder;
+    std::vector<std::size_t> keptTexts; // by id
+    std::vector<NearDuplicateIndex::Match> matches(texts.size());
+    std::atomic<std::size_t> next{0};
+    {
+        std::vector<std::jthread> threads;
+        for (int t = 0; t < 8; ++t)
+            threads.emplace_back([&] {
+                for (std::size_t i = next++; i < order.size(); i = next++) {
+                    const std::size_t text = order[i];
+                    const auto prepared = index.prepare(texts[text]);
+                    const auto search = index.search(prepared);
+                    const std::lock_guard guard(lock);
+                    matches[text] = index.insertIfNovel(prepared, search);
+                    lockOrder.push_back(text);
+                    if (!matches[text].nearDuplicate)
+                        keptTexts.push_back(text);
+                }
+            });
+    }
+
+    ASSERT_EQ(keptTexts.size(), static_cast<std::size_t>(kClusters));
+    EXPECT_EQ(index.size(), keptTexts.size());
+    std::vector<int> keptPerCluster(kClusters, 0);
+    for (const auto text : keptTexts)
+        ++keptPerCluster[static_cast<std::size_t>(clusterOf[text])];
+    EXPECT_TRUE(std::all_of(keptPerCluster.begin(), keptPerCluster.end(), [](int n) { return n == 1; }));
+    for (std::size_t text = 0; text < texts.size(); ++text) {
+        if (!matches[text].nearDuplicate)
+            continue;
+        ASSERT_LT(matches[text].matchedId, keptTexts.size());
+        const std::size_t matched = keptTexts[matches[text].matchedId];
+        EXPECT_EQ(clusterOf[matched], clusterOf[text]) << texts[text];
+        EXPECT_NEAR(matches[text].score, rougeLF1(texts[text], texts[matched]), 1e-12);
+        EXPECT_GT(matches[text].score, 0.7);
+    }
+
+    NearDuplicateIndex oneByOne(0.7);
+    for (const auto text : lockOrder) {
+        const auto match = oneByOne.insertIfNovel(texts[text]);
+        EXPECT_EQ(match.nearDuplicate, matches[text].nearDuplicate);
+        EXPECT_EQ(match.matchedId, matches[text].matchedId);
+        EXPECT_DOUBLE_EQ(match.score, matches[text].score);
+    }
+}
+
+TEST(NearDuplicateIndex, ThreadsSearchingOutsideTheLockKeepOneQuestionPerCluster) {
+    expectOneQuestionPerClusterFromThreads({});
+}
+
+TEST(NearDuplicateIndex, ThreadsSearchingASpilledIndexKeepOneQuestionPerCluster) {
+    const ScratchFolder folder;
+    expectOneQuestionPerClusterFromThreads({folder.path(), 100000});
+}
+
+TEST(NearDuplicateIndex, ASpilledIndexAnswersAsOneInMemory) {
+    // 20 000 sentences, a fifth of them edited copies of earlier ones: tens of megabytes of index, so the
+    // spilled one unmaps the pages it touched several times over; both must give the same answers.
+    const ScratchFolder folder;
+    NearDuplicateIndex spilled(0.7, {folder.path(), 0});
+    NearDuplicateIndex inMemory(0.7);
+    EXPECT_TRUE(spilled.spilled());
+    EXPECT_FALSE(inMemory.spilled());
+    EXPECT_TRUE(std::filesystem::is_empty(folder.path())) << "the spill file is unlinked once open";
+    SentenceMaker maker(3);
+    std::vector<std::string> texts;
+    int nearDuplicates = 0;
+    for (int i = 0; i < 20000; ++i) {
+        if (i > 10 && maker.random()() % 5 == 0)
+            texts.push_back(joined(maker.edited(rougeTokens(texts[maker.random()() % texts.size()]),
+                                                1 + static_cast<int>(maker.random()() % 4))));
+        else
+            texts.push_back(joined(maker.sentence()));
+        const auto fromSpilled = spilled.insertIfNovel(texts.back());
+        const auto fromMemory = inMemory.insertIfNovel(texts.back());
+        ASSERT_EQ(fromSpilled.nearDuplicate, fromMemory.nearDuplicate) << texts.back();
+        ASSERT_EQ(fromSpilled.matchedId, fromMemory.matchedId);
+        ASSERT_DOUBLE_EQ(fromSpilled.score, fromMemory.score);
+        nearDuplicates += fromSpilled.nearDuplicate ? 1 : 0;
+    }
+    EXPECT_GT(nearDuplicates, 2000);
+    EXPECT_EQ(spilled.size(), inMemory.size());
+    EXPECT_GT(spilled.approximateBytes(), std::size_t{16} << 20U);
 }
 
 TEST(NearDuplicateIndex, IdsShortTextsAndDisabling) {
