@@ -113,8 +113,7 @@ struct GenerationRun::State : WorkSource<Batch> {
           pool(*this, std::move(provider), job.concurrency, options.retryPolicy()),
           qualityGate(job.validator, job.examples),
           seenQuestions(static_cast<std::size_t>(std::max(0, job.size))),
-          similarQuestions(job.similarityThreshold,
-                           {journal.path().parent_path(), static_cast<std::size_t>(std::max(0, job.size))}) {
+          similarQuestions(job.similarityThreshold) {
         pool.limitSpending(options.spending);
     }
 

@@ -3,18 +3,10 @@
 #include "core/quality/RougeL.h"
 
 #include <algorithm>
-#include <atomic>
-#include <bit>
-#include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fcntl.h>
 #include <limits>
-#include <new>
-#include <optional>
 #include <stdexcept>
-#include <sys/mman.h>
-#include <unistd.h>
 
 namespace sds::quality {
 namespace {
@@ -22,18 +14,15 @@ namespace {
 constexpr std::size_t kMaxHashes = 128;
 constexpr std::size_t kMaxRows = 8;
 constexpr double kTargetRecall = 0.9;
+constexpr std::uint32_t kEmpty = std::numeric_limits<std::uint32_t>::max();
+constexpr std::uint32_t kListFlag = 0x8000'0000U;
+constexpr std::uint32_t kChunkHeader = 3;
+constexpr std::uint32_t kMaxChunk = 512;
 constexpr std::uint64_t kSeed = 0x5D5F'2024'0A11'CE00ULL;
 constexpr unsigned kShardBits = 6;
 constexpr std::size_t kShards = std::size_t{1} << kShardBits;
 constexpr std::size_t kFirstShardSlots = 64;
-constexpr std::uint32_t kMaxChunk = 64; // entries
-constexpr std::uint64_t kUnit = 16;     // chunks are numbered in units of this many bytes
-constexpr std::uint64_t kReservedBytes = kUnit << 32U;
-constexpr std::uint64_t kFileStep = 64U << 20U;
-constexpr std::uint64_t kPage = 4096;
-// Spilled: the pages of the spill file this process has touched are unmapped again once about this many
-// bytes may have been touched, so they never add more than that to its resident memory.
-constexpr std::uint64_t kResidentBudget = 8U << 20U;
+constexpr std::size_t kWordBlock = 1U << 16U;
 
 std::uint64_t splitmix64(std::uint64_t& state) {
     std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
@@ -66,115 +55,29 @@ std::size_t shardOf(std::uint32_t key) {
     return key >> (32U - kShardBits);
 }
 
-std::uint64_t roundUp(std::uint64_t value, std::uint64_t step) {
-    return (value + step - 1) / step * step;
-}
-
-struct ChunkHeader {
-    std::uint32_t next; // the bucket's next older chunk, 0 for none
-    std::uint32_t used; // published with release after the entries it counts
-    std::uint32_t capacity;
-    std::uint32_t reserved;
-};
-
 } // namespace
 
-// A bucket entry: a text's id and what the cheap bounds and the exact ROUGE-L need of it.
-struct NearDuplicateIndex::Entry {
-    Sketch sketch{};
-    std::uint32_t id = 0;
-    std::uint32_t length = 0;
-    std::uint64_t words = 0; // arena offset of the word hashes
-};
+template <class T, unsigned kBits, std::size_t kBlocks>
+NearDuplicateIndex::StableArray<T, kBits, kBlocks>::StableArray()
+    : blocks_(std::make_unique<std::atomic<T*>[]>(kBlocks)) {}
 
-// One reserved range of addresses that never moves, filled from the start by the writer: anonymous memory,
-// or a spill file mapped shared.
-class NearDuplicateIndex::Arena {
-public:
-    explicit Arena(const std::filesystem::path& spillDirectory) {
-        if (!spillDirectory.empty()) {
-            const auto path = spillDirectory / "near-duplicates.spill";
-            constexpr int flags = O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC;
-            fd_ = ::open(path.c_str(), flags | O_NOATIME, 0600);
-            if (fd_ < 0 && errno == EPERM) // O_NOATIME needs the file's owner
-                fd_ = ::open(path.c_str(), flags, 0600);
-            if (fd_ >= 0)
-                ::unlink(path.c_str());
-        }
-        void* base = MAP_FAILED;
-        if (fd_ >= 0) {
-            base =
-                ::mmap(nullptr, kReservedBytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd_, 0);
-            if (base == MAP_FAILED) {
-                ::close(fd_);
-                fd_ = -1;
-            }
-        }
-        if (base == MAP_FAILED)
-            base = ::mmap(nullptr, kReservedBytes, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (base == MAP_FAILED)
-            throw std::bad_alloc();
-        base_ = static_cast<std::byte*>(base);
-    }
-    ~Arena() {
-        ::munmap(base_, kReservedBytes);
-        if (fd_ >= 0)
-            ::close(fd_);
-    }
-    Arena(const Arena&) = delete;
-    Arena& operator=(const Arena&) = delete;
+template <class T, unsigned kBits, std::size_t kBlocks>
+NearDuplicateIndex::StableArray<T, kBits, kBlocks>::~StableArray() {
+    for (std::size_t i = 0; i < allocated_; ++i)
+        delete[] blocks_[i].load(std::memory_order_relaxed);
+}
 
-    [[nodiscard]] std::byte* at(std::uint64_t offset) const { return base_ + offset; }
-    [[nodiscard]] bool spilled() const { return fd_ >= 0; }
-    [[nodiscard]] std::uint64_t used() const { return used_; }
-
-    // Zeroed bytes, aligned to kUnit.
-    std::uint64_t allocate(std::uint64_t bytes) {
-        const std::uint64_t offset = used_;
-        const std::uint64_t end = offset + roundUp(bytes, kUnit);
-        if (end > kReservedBytes)
+template <class T, unsigned kBits, std::size_t kBlocks>
+void NearDuplicateIndex::StableArray<T, kBits, kBlocks>::reserve(std::size_t end) {
+    while (capacity() < end) {
+        if (allocated_ == kBlocks)
             throw std::length_error("NearDuplicateIndex: too many texts");
-        if (fd_ >= 0 && end > fileSize_) {
-            const std::uint64_t size = std::min(kReservedBytes, roundUp(end, kFileStep));
-            if (::ftruncate(fd_, static_cast<off_t>(size)) != 0)
-                throw std::runtime_error("NearDuplicateIndex: cannot grow the spill file: " +
-                                         std::string(std::strerror(errno)));
-            fileSize_ = size;
-        }
-        used_ = end;
-        return offset;
+        blocks_[allocated_++].store(new T[std::size_t{1} << kBits](), std::memory_order_release);
     }
-
-    // Gives back the whole pages of a range that is no longer read.
-    void release(std::uint64_t offset, std::uint64_t bytes) {
-        const std::uint64_t first = roundUp(offset, kPage);
-        const std::uint64_t last = (offset + bytes) / kPage * kPage;
-        if (last <= first)
-            return;
-        if (fd_ >= 0)
-            ::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(first),
-                        static_cast<off_t>(last - first));
-        ::madvise(base_ + first, last - first, MADV_DONTNEED);
-    }
-
-    // Spilled only: drops this process's mappings of the file's pages; they stay in the page cache, and
-    // readers that use them meanwhile map them again.
-    void unmapTouchedPages() {
-        if (fd_ >= 0)
-            ::madvise(base_, roundUp(used_, kPage), MADV_DONTNEED);
-    }
-
-private:
-    int fd_ = -1;
-    std::byte* base_ = nullptr;
-    std::uint64_t used_ = kUnit; // offset 0 stays unused, so chunk 0 means none
-    std::uint64_t fileSize_ = 0;
-};
+}
 
 // One text's comparisons with candidates: the best match so far and the work done.
 struct NearDuplicateIndex::Scan {
-    static_assert(sizeof(Entry) == 32);
     const NearDuplicateIndex& index;
     const Prepared& prepared;
     Match best;
@@ -183,11 +86,11 @@ struct NearDuplicateIndex::Scan {
     std::uint64_t computed = 0;
 
     // A candidate that shares several bands is met several times; it costs its bounds again, not its LCS.
-    void consider(const Entry& entry) {
+    void consider(std::uint32_t id) {
         ++entries;
-        const std::size_t id = entry.id;
+        const Summary& summary = index.summaries_[id];
         const std::size_t length = prepared.ids.size();
-        const std::size_t otherLength = entry.length;
+        const std::size_t otherLength = summary.length;
         const double total = static_cast<double>(length + otherLength);
         // The LCS is at most the shorter text and at most the words of this text whose sketch bit the other
         // text has set: F1 <= 2 min(...) / (|a| + |b|). Skip what cannot beat the threshold or the best.
@@ -200,14 +103,13 @@ struct NearDuplicateIndex::Scan {
             return;
         std::size_t common = 0;
         for (const auto bit : prepared.sketchBits)
-            common += (entry.sketch[bit / 64U] >> (bit % 64U)) & 1U;
+            common += (summary.sketch[bit / 64U] >> (bit % 64U)) & 1U;
         if (cannotWin(std::min({common, length, otherLength})))
             return;
         ++computed;
         if (!matcher)
             matcher.emplace(prepared.ids);
-        const std::span<const std::uint32_t> other(
-            reinterpret_cast<const std::uint32_t*>(index.arena_->at(entry.words)), otherLength);
+        const std::span<const std::uint32_t> other(summary.words, otherLength);
         const double score = 2.0 * static_cast<double>(matcher->lcsWith(other)) / total;
         if (score > best.score || (score == best.score && score > 0 && id < best.matchedId)) {
             best.score = score;
@@ -218,15 +120,12 @@ struct NearDuplicateIndex::Scan {
     Match finish() {
         index.bucketEntries_.fetch_add(entries, std::memory_order_relaxed);
         index.rougeComputed_.fetch_add(computed, std::memory_order_relaxed);
-        index.bytesTouched_.fetch_add(entries * sizeof(Entry) + computed * 2 * kUnit * 4 + index.bands_ * 64,
-                                      std::memory_order_relaxed);
         best.nearDuplicate = best.score > index.threshold_;
         return best;
     }
 };
 
-NearDuplicateIndex::NearDuplicateIndex(double threshold, const NearDuplicateStorage& storage)
-    : threshold_(threshold) {
+NearDuplicateIndex::NearDuplicateIndex(double threshold) : threshold_(threshold) {
     if (!(threshold_ < 1.0))
         return; // disabled: no F1 is above 1
     const double jaccard = std::max(threshold_, 0.0) / (2.0 - std::max(threshold_, 0.0));
@@ -243,21 +142,12 @@ NearDuplicateIndex::NearDuplicateIndex(double threshold, const NearDuplicateStor
         multipliers_.push_back(splitmix64(state) | 1U);
         increments_.push_back(splitmix64(state));
     }
-    arena_ = std::make_unique<Arena>(storage.spillDirectory);
     shards_ = std::make_unique<Shard[]>(kShards);
-    const std::size_t expectedKeys = storage.expectedTexts * bands_ / kShards;
-    const std::size_t slots = std::bit_ceil(std::max(kFirstShardSlots, expectedKeys * 4 / 3 + 1));
-    for (std::size_t i = 0; i < kShards; ++i) {
-        shards_[i].slots = slots;
-        shards_[i].table = reinterpret_cast<Slot*>(arena_->at(arena_->allocate(slots * sizeof(Slot))));
-    }
+    for (std::size_t i = 0; i < kShards; ++i)
+        shards_[i].table.assign(kFirstShardSlots, Slot{0, kEmpty});
 }
 
 NearDuplicateIndex::~NearDuplicateIndex() = default;
-
-bool NearDuplicateIndex::spilled() const {
-    return arena_ && arena_->spilled();
-}
 
 void NearDuplicateIndex::finish(const std::vector<std::uint64_t>& wordHashes, Prepared& prepared) const {
     if (wordHashes.empty())
@@ -269,7 +159,7 @@ void NearDuplicateIndex::finish(const std::vector<std::uint64_t>& wordHashes, Pr
         prepared.sketch[bit / 64U] |= std::uint64_t{1} << (bit % 64U);
     }
     const std::size_t hashes = bands_ * rows_;
-    std::array<std::uint64_t, kMaxHashes> minima{};
+    std::array<std::uint64_t, kMaxHashes> minima;
     minima.fill(std::numeric_limits<std::uint64_t>::max());
     for (const auto x : wordHashes)
         for (std::size_t i = 0; i < hashes; ++i)
@@ -305,30 +195,36 @@ std::uint32_t NearDuplicateIndex::bucketOf(std::uint32_t key, bool writer) const
     std::unique_lock lock(shard.mutex, std::defer_lock);
     if (!writer)
         lock.lock();
-    const std::size_t mask = shard.slots - 1;
-    for (std::size_t slot = key & mask; shard.table[slot].chunk != 0; slot = (slot + 1) & mask)
+    const std::size_t mask = shard.table.size() - 1;
+    for (std::size_t slot = key & mask; shard.table[slot].value != kEmpty; slot = (slot + 1) & mask)
         if (shard.table[slot].key == key)
-            return shard.table[slot].chunk;
-    return 0;
+            return shard.table[slot].value;
+    return kEmpty;
 }
 
-// Visits the entries of the bucket whose newest chunk is `chunk` with ids in [from, until), newest first.
+// Visits the bucket's ids in [from, until), newest first.
 template <class Visit>
-void NearDuplicateIndex::forEachEntry(std::uint32_t chunk, std::size_t from, std::size_t until,
-                                      Visit visit) const {
-    while (chunk != 0) {
-        auto* header = reinterpret_cast<ChunkHeader*>(arena_->at(std::uint64_t{chunk} * kUnit));
-        const auto* entries = reinterpret_cast<const Entry*>(header + 1);
-        const std::uint32_t used =
-            std::atomic_ref<std::uint32_t>(header->used).load(std::memory_order_acquire);
+void NearDuplicateIndex::forEachCandidate(std::uint32_t value, std::size_t from, std::size_t until,
+                                          Visit visit) const {
+    if (value == kEmpty)
+        return;
+    if (!(value & kListFlag)) {
+        if (value >= from && value < until)
+            visit(value);
+        return;
+    }
+    for (std::uint32_t chunk = value & ~kListFlag; chunk != kEmpty;
+         chunk = pool_[chunk].load(std::memory_order_relaxed)) {
+        if (const std::uint32_t next = pool_[chunk].load(std::memory_order_relaxed); next != kEmpty)
+            __builtin_prefetch(&pool_[next]);
+        const std::uint32_t used = pool_[chunk + 1].load(std::memory_order_acquire);
         for (std::uint32_t k = used; k-- > 0;) {
-            const Entry& entry = entries[k];
-            if (entry.id < from)
+            const std::uint32_t id = pool_[chunk + kChunkHeader + k].load(std::memory_order_relaxed);
+            if (id < from)
                 return;
-            if (entry.id < until)
-                visit(entry);
+            if (id < until)
+                visit(id);
         }
-        chunk = header->next;
     }
 }
 
@@ -337,9 +233,26 @@ NearDuplicateIndex::Search NearDuplicateIndex::search(const Prepared& prepared) 
     result.searched = size();
     if (!enabled() || prepared.bandKeys.empty())
         return result;
+    // The buckets' ids first, then the candidates with the summaries of those a few places ahead prefetched:
+    // the summaries are scattered, and most buckets are small.
+    std::array<std::uint32_t, kMaxHashes> buckets{};
+    for (std::size_t band = 0; band < prepared.bandKeys.size(); ++band) {
+        buckets[band] = bucketOf(prepared.bandKeys[band], false);
+        if (buckets[band] != kEmpty && (buckets[band] & kListFlag))
+            __builtin_prefetch(&pool_[buckets[band] & ~kListFlag]);
+    }
+    thread_local std::vector<std::uint32_t> candidates;
+    candidates.clear();
+    for (std::size_t band = 0; band < prepared.bandKeys.size(); ++band)
+        forEachCandidate(buckets[band], 0, result.searched,
+                         [&](std::uint32_t id) { candidates.push_back(id); });
+    constexpr std::size_t kAhead = 16;
     Scan scan{*this, prepared, {}, std::nullopt, 0, 0};
-    for (const auto key : prepared.bandKeys)
-        forEachEntry(bucketOf(key, false), 0, result.searched, [&](const Entry& e) { scan.consider(e); });
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        if (i + kAhead < candidates.size())
+            __builtin_prefetch(&summaries_[candidates[i + kAhead]]);
+        scan.consider(candidates[i]);
+    }
     result.match = scan.finish();
     return result;
 }
@@ -353,8 +266,8 @@ NearDuplicateIndex::Match NearDuplicateIndex::insertIfNovel(const Prepared& prep
     const std::size_t count = count_.load(std::memory_order_relaxed);
     if (earlier.searched < count)
         for (const auto key : prepared.bandKeys)
-            forEachEntry(bucketOf(key, true), earlier.searched, count,
-                         [&](const Entry& e) { scan.consider(e); });
+            forEachCandidate(bucketOf(key, true), earlier.searched, count,
+                             [&](std::uint32_t id) { scan.consider(id); });
     const Match match = scan.finish();
     if (!match.nearDuplicate)
         insertPrepared(prepared);
@@ -377,88 +290,94 @@ std::size_t NearDuplicateIndex::insert(std::string_view text) {
     return insertPrepared(prepare(text));
 }
 
-std::uint32_t NearDuplicateIndex::newChunk(std::uint32_t capacity, std::uint32_t next) {
-    const std::uint64_t offset = arena_->allocate(sizeof(ChunkHeader) + capacity * sizeof(Entry));
-    auto* header = reinterpret_cast<ChunkHeader*>(arena_->at(offset));
-    header->next = next;
-    header->capacity = capacity;
-    return static_cast<std::uint32_t>(offset / kUnit);
-}
-
-void NearDuplicateIndex::growTable(Shard& shard) {
-    const std::size_t slots = shard.slots * 2;
-    const std::uint64_t offset = arena_->allocate(slots * sizeof(Slot));
-    auto* grown = reinterpret_cast<Slot*>(arena_->at(offset));
-    for (std::size_t i = 0; i < shard.slots; ++i) {
-        const Slot entry = shard.table[i];
-        if (entry.chunk == 0)
-            continue;
-        std::size_t slot = entry.key & (slots - 1);
-        while (grown[slot].chunk != 0)
-            slot = (slot + 1) & (slots - 1);
-        grown[slot] = entry;
+const std::uint32_t* NearDuplicateIndex::storeWords(const std::vector<std::uint32_t>& ids) {
+    if (ids.empty())
+        return nullptr;
+    if (ids.size() > wordBlockSize_ - wordBlockUsed_) {
+        wordBlockSize_ = std::max(kWordBlock, ids.size());
+        wordBlocks_.push_back(std::make_unique_for_overwrite<std::uint32_t[]>(wordBlockSize_));
+        wordBlockUsed_ = 0;
+        wordBytes_ += wordBlockSize_ * sizeof(std::uint32_t);
     }
-    const auto oldOffset =
-        static_cast<std::uint64_t>(reinterpret_cast<std::byte*>(shard.table) - arena_->at(0));
-    const std::size_t oldSlots = shard.slots;
-    shard.table = grown;
-    shard.slots = slots;
-    arena_->release(oldOffset, oldSlots * sizeof(Slot));
+    std::uint32_t* words = wordBlocks_.back().get() + wordBlockUsed_;
+    std::memcpy(words, ids.data(), ids.size() * sizeof(std::uint32_t));
+    wordBlockUsed_ += ids.size();
+    return words;
 }
 
-void NearDuplicateIndex::addToBucket(Shard& shard, std::uint32_t key, const Entry& entry) {
-    if (4 * (shard.used + 1) > 3 * shard.slots)
-        growTable(shard);
-    const std::size_t mask = shard.slots - 1;
+std::uint32_t NearDuplicateIndex::newChunk(std::uint32_t capacity, std::uint32_t next) {
+    constexpr std::uint32_t kBlock = 1U << 18U;
+    const std::uint32_t size = kChunkHeader + capacity;
+    if ((poolUsed_ % kBlock) + size > kBlock)
+        poolUsed_ += kBlock - poolUsed_ % kBlock; // a chunk never straddles two blocks
+    pool_.reserve(std::size_t{poolUsed_} + size);
+    const std::uint32_t chunk = poolUsed_;
+    poolUsed_ += size;
+    pool_[chunk].store(next, std::memory_order_relaxed);
+    pool_[chunk + 1].store(0, std::memory_order_relaxed);
+    pool_[chunk + 2].store(capacity, std::memory_order_relaxed);
+    return chunk;
+}
+
+void NearDuplicateIndex::addToBucket(Shard& shard, std::uint32_t key, std::uint32_t id) {
+    if (4 * (shard.used + 1) > 3 * shard.table.size()) {
+        std::vector<Slot> grown(shard.table.size() * 2, Slot{0, kEmpty});
+        const std::size_t mask = grown.size() - 1;
+        for (const auto& entry : shard.table) {
+            if (entry.value == kEmpty)
+                continue;
+            std::size_t slot = entry.key & mask;
+            while (grown[slot].value != kEmpty)
+                slot = (slot + 1) & mask;
+            grown[slot] = entry;
+        }
+        shard.table.swap(grown);
+    }
+    const std::size_t mask = shard.table.size() - 1;
     std::size_t slot = key & mask;
-    while (shard.table[slot].chunk != 0 && shard.table[slot].key != key)
+    while (shard.table[slot].value != kEmpty && shard.table[slot].key != key)
         slot = (slot + 1) & mask;
     Slot& bucket = shard.table[slot];
-    const auto startChunk = [&](std::uint32_t capacity, std::uint32_t next) {
-        const std::uint32_t chunk = newChunk(capacity, next);
-        auto* header = reinterpret_cast<ChunkHeader*>(arena_->at(std::uint64_t{chunk} * kUnit));
-        *reinterpret_cast<Entry*>(header + 1) = entry;
-        // Published by the shard's mutex, with the bucket's new head.
-        std::atomic_ref<std::uint32_t>(header->used).store(1, std::memory_order_relaxed);
-        return chunk;
-    };
-    if (bucket.chunk == 0) {
-        bucket = Slot{key, startChunk(1, 0)};
+    if (bucket.value == kEmpty) {
+        bucket = Slot{key, id};
         ++shard.used;
         return;
     }
-    auto* header = reinterpret_cast<ChunkHeader*>(arena_->at(std::uint64_t{bucket.chunk} * kUnit));
-    std::atomic_ref<std::uint32_t> used(header->used);
-    if (const std::uint32_t count = used.load(std::memory_order_relaxed); count < header->capacity) {
-        reinterpret_cast<Entry*>(header + 1)[count] = entry;
-        used.store(count + 1, std::memory_order_release);
+    const auto startChunk = [&](std::uint32_t capacity, std::uint32_t next, std::uint32_t first) {
+        const std::uint32_t chunk = newChunk(capacity, next);
+        pool_[chunk + kChunkHeader].store(first, std::memory_order_relaxed);
+        pool_[chunk + 1].store(1, std::memory_order_relaxed);
+        return chunk;
+    };
+    if (!(bucket.value & kListFlag)) {
+        const std::uint32_t chunk = startChunk(2, kEmpty, bucket.value);
+        pool_[chunk + kChunkHeader + 1].store(id, std::memory_order_relaxed);
+        pool_[chunk + 1].store(2, std::memory_order_relaxed);
+        bucket.value = chunk | kListFlag;
+        return;
+    }
+    const std::uint32_t head = bucket.value & ~kListFlag;
+    const std::uint32_t used = pool_[head + 1].load(std::memory_order_relaxed);
+    const std::uint32_t capacity = pool_[head + 2].load(std::memory_order_relaxed);
+    if (used < capacity) {
+        pool_[head + kChunkHeader + used].store(id, std::memory_order_relaxed);
+        pool_[head + 1].store(used + 1, std::memory_order_release);
     } else {
-        bucket.chunk = startChunk(std::min(2 * header->capacity, kMaxChunk), bucket.chunk);
+        bucket.value = startChunk(std::min(2 * capacity, kMaxChunk), head, id) | kListFlag;
     }
 }
 
 std::size_t NearDuplicateIndex::insertPrepared(const Prepared& prepared) {
     const std::size_t id = count_.load(std::memory_order_relaxed);
-    Entry entry{prepared.sketch, static_cast<std::uint32_t>(id),
-                static_cast<std::uint32_t>(prepared.ids.size()), 0};
-    if (!prepared.ids.empty()) {
-        entry.words = arena_->allocate(prepared.ids.size() * sizeof(std::uint32_t));
-        std::memcpy(arena_->at(entry.words), prepared.ids.data(),
-                    prepared.ids.size() * sizeof(std::uint32_t));
-    }
+    summaries_.reserve(id + 1);
+    summaries_[id] =
+        Summary{prepared.sketch, storeWords(prepared.ids), static_cast<std::uint32_t>(prepared.ids.size())};
     for (const auto key : prepared.bandKeys) {
         Shard& shard = shards_[shardOf(key)];
         const std::lock_guard lock(shard.mutex);
-        addToBucket(shard, key, entry);
+        addToBucket(shard, key, static_cast<std::uint32_t>(id));
     }
     count_.store(id + 1, std::memory_order_release);
-    const std::uint64_t touched = bytesTouched_.fetch_add(prepared.bandKeys.size() * (sizeof(Entry) + 64) +
-                                                              prepared.ids.size() * sizeof(std::uint32_t),
-                                                          std::memory_order_relaxed);
-    if (arena_->spilled() && arena_->used() > kResidentBudget && touched > kResidentBudget) {
-        arena_->unmapTouchedPages();
-        bytesTouched_.store(0, std::memory_order_relaxed);
-    }
     return id;
 }
 
@@ -467,7 +386,12 @@ NearDuplicateIndex::Work NearDuplicateIndex::work() const {
 }
 
 std::size_t NearDuplicateIndex::approximateBytes() const {
-    return arena_ ? arena_->used() : 0;
+    std::size_t bytes =
+        summaries_.capacity() * sizeof(Summary) + pool_.capacity() * sizeof(std::uint32_t) + wordBytes_;
+    if (shards_)
+        for (std::size_t i = 0; i < kShards; ++i)
+            bytes += shards_[i].table.capacity() * sizeof(Slot);
+    return bytes;
 }
 
 } // namespace sds::quality

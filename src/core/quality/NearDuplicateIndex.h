@@ -4,22 +4,13 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 namespace sds::quality {
-
-// Where a NearDuplicateIndex keeps its data.
-struct NearDuplicateStorage {
-    // A folder for a spill file (created there and unlinked at once): the data then lives in the kernel's
-    // page cache and on the disk, and the pages this process touches are unmapped again every few megabytes,
-    // so its resident memory stays flat however many texts it holds. Empty: anonymous memory.
-    std::filesystem::path spillDirectory;
-    std::size_t expectedTexts = 0; // sizes the band table up front
-};
 
 // Finds texts whose ROUGE-L F1 (rougeLF1) with an earlier text is above a threshold, the Self-Instruct
 // near-duplicate filter, without comparing each new text with all earlier ones.
@@ -43,22 +34,19 @@ struct NearDuplicateStorage {
 //
 // Threads: prepare(), search() and find() may run on any number of threads at once, also while one thread
 // inserts; insert() and insertIfNovel() need the caller's exclusive lock (one writer at a time). Nothing a
-// reader uses ever moves: all data is appended to one reserved range of addresses, a bucket entry is
-// visible once its chunk's count is published after it, and each of the 64 shards of the band table has
-// its own mutex, held only to find a bucket. Many threads use it optimistically: prepare() and search()
-// outside the lock, then insertIfNovel(prepared, search) under it, which compares only with the texts
-// inserted since that search, through the same band buckets; the outcome is the one of calling
-// insertIfNovel(text) in the order the lock was taken.
+// reader uses ever moves: texts and bucket chunks are appended in blocks that stay put, a text is visible
+// once the count is published after it, and each of the 64 shards of the band table has its own mutex,
+// held only to find a bucket. Many threads use it optimistically: prepare() and search() outside the lock,
+// then insertIfNovel(prepared, search) under it, which compares only with the texts inserted since that
+// search, through the same band buckets; the outcome is the one of calling insertIfNovel(text) in the order
+// the lock was taken.
 //
-// Data per text: its word hashes (4 bytes each) and, in each band's bucket, a 32-byte entry that carries
-// what the cheap bounds need (id, length, sketch, where the words are), so a search reads its buckets from
-// contiguous memory and touches nothing else until an exact ROUGE-L; plus an 8-byte slot in the band table
-// per key not seen before.
+// Memory: per text its word hashes (4 bytes each), a 32-byte summary, and one bucket entry per band (4-byte
+// ids in chunks, plus an 8-byte slot in the band table for a key not seen before).
 class NearDuplicateIndex {
 public:
     explicit NearDuplicateIndex(
-        double threshold = 0.7, // ROUGE-L F1 > threshold = near-duplicate; >= 1 disables
-        const NearDuplicateStorage& storage = {});
+        double threshold = 0.7); // ROUGE-L F1 > threshold = near-duplicate; >= 1 disables
     ~NearDuplicateIndex();
     NearDuplicateIndex(const NearDuplicateIndex&) = delete;
     NearDuplicateIndex& operator=(const NearDuplicateIndex&) = delete;
@@ -99,7 +87,6 @@ public:
 
     [[nodiscard]] double threshold() const { return threshold_; }
     [[nodiscard]] bool enabled() const { return bands_ > 0; }
-    [[nodiscard]] bool spilled() const;
     [[nodiscard]] std::size_t bands() const { return bands_; }
     [[nodiscard]] std::size_t rowsPerBand() const { return rows_; }
     // Work done by searches and insertIfNovel so far (for benchmarks): bucket entries met (candidates, with
@@ -109,32 +96,54 @@ public:
         std::uint64_t rougeComputed = 0;
     };
     [[nodiscard]] Work work() const;
-    [[nodiscard]] std::size_t approximateBytes() const; // all data, spilled or not
+    [[nodiscard]] std::size_t approximateBytes() const;
 
 private:
-    class Arena;
-    struct Scan;
-    struct Entry;
+    struct Summary {
+        Sketch sketch{};
+        const std::uint32_t* words = nullptr;
+        std::uint32_t length = 0;
+    };
+    // A bucket of the band table: its key and either one id or (high bit set) the offset in the chunk pool
+    // of its newest chunk. A chunk is [next chunk or kEmpty, used, capacity, ids...] with ids ascending;
+    // capacities double from 2 to 512, so a bucket's ids are read mostly from contiguous memory.
     struct Slot {
         std::uint32_t key = 0;
-        std::uint32_t chunk = 0; // 0: empty
+        std::uint32_t value = 0;
     };
     struct alignas(64) Shard {
-        std::mutex mutex; // the writer holds it to change the table, a reader to find a bucket
-        Slot* table = nullptr;
-        std::size_t slots = 0;
+        std::mutex mutex; // the writer holds it to change `table`, a reader to find a bucket
+        std::vector<Slot> table;
         std::size_t used = 0;
     };
+    // Blocks of 2^kBits elements under a directory that never grows: elements never move.
+    template <class T, unsigned kBits, std::size_t kBlocks> class StableArray {
+    public:
+        StableArray();
+        ~StableArray();
+        StableArray(const StableArray&) = delete;
+        StableArray& operator=(const StableArray&) = delete;
+        T& operator[](std::size_t i) const {
+            return blocks_[i >> kBits].load(std::memory_order_relaxed)[i & ((std::size_t{1} << kBits) - 1)];
+        }
+        void reserve(std::size_t end); // writer only
+        [[nodiscard]] std::size_t capacity() const { return allocated_ << kBits; }
+
+    private:
+        std::unique_ptr<std::atomic<T*>[]> blocks_;
+        std::size_t allocated_ = 0;
+    };
+    struct Scan; // one text's comparisons with candidates
 
     void finish(const std::vector<std::uint64_t>& wordHashes, Prepared& prepared) const; // sketch, band keys
-    // The newest chunk of the key's bucket (0 when none); locks the shard unless the caller is the writer.
+    // The bucket's value for `key` (kEmpty when none); locks the shard unless the caller is the writer.
     [[nodiscard]] std::uint32_t bucketOf(std::uint32_t key, bool writer) const;
     template <class Visit>
-    void forEachEntry(std::uint32_t chunk, std::size_t from, std::size_t until, Visit visit) const;
+    void forEachCandidate(std::uint32_t value, std::size_t from, std::size_t until, Visit visit) const;
     std::size_t insertPrepared(const Prepared& prepared);
-    void addToBucket(Shard& shard, std::uint32_t key, const Entry& entry);
+    void addToBucket(Shard& shard, std::uint32_t key, std::uint32_t id);
     std::uint32_t newChunk(std::uint32_t capacity, std::uint32_t next);
-    void growTable(Shard& shard);
+    const std::uint32_t* storeWords(const std::vector<std::uint32_t>& ids);
 
     double threshold_;
     std::size_t bands_ = 0;
@@ -143,11 +152,16 @@ private:
     std::vector<std::uint64_t> increments_;
 
     std::atomic<std::size_t> count_{0};
-    std::unique_ptr<Arena> arena_;
+    StableArray<Summary, 14, 4096> summaries_;               // per text
+    StableArray<std::atomic<std::uint32_t>, 18, 8192> pool_; // bucket chunks
+    std::uint32_t poolUsed_ = 0;
+    std::vector<std::unique_ptr<std::uint32_t[]>> wordBlocks_; // the texts' word hashes, back to back
+    std::size_t wordBlockSize_ = 0;
+    std::size_t wordBlockUsed_ = 0;
+    std::size_t wordBytes_ = 0;
     std::unique_ptr<Shard[]> shards_;
     mutable std::atomic<std::uint64_t> bucketEntries_{0};
     mutable std::atomic<std::uint64_t> rougeComputed_{0};
-    mutable std::atomic<std::uint64_t> bytesTouched_{0}; // since the last time pages were unmapped
 };
 
 } // namespace sds::quality

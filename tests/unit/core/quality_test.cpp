@@ -16,7 +16,6 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <random>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -610,28 +609,7 @@ TEST(NearDuplicateIndex, AgreesWithBruteForce) {
               << ", missed by the index: " << missed << "\n";
 }
 
-// A folder removed with everything in it when the test ends.
-class ScratchFolder {
-public:
-    ScratchFolder() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "sds-quality-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr)
-            throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~ScratchFolder() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    ScratchFolder(const ScratchFolder&) = delete;
-    ScratchFolder& operator=(const ScratchFolder&) = delete;
-    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
-
-void expectOneQuestionPerClusterFromThreads(const NearDuplicateStorage& storage) {
+TEST(NearDuplicateIndex, ThreadsSearchingOutsideTheLockKeepOneQuestionPerCluster) {
     // 400 clusters of 6 texts: a base of 16-23 words and 5 copies with one word replaced, each at its own
     // position, so any two texts of a cluster have F1 >= 0.875 and texts of different clusters share no
     // word. 8 threads offer all 2 400 texts in random order the optimistic way (prepare and search outside
@@ -664,7 +642,7 @@ void expectOneQuestionPerClusterFromThreads(const NearDuplicateStorage& storage)
     std::iota(order.begin(), order.end(), 0);
     std::shuffle(order.begin(), order.end(), random);
 
-    NearDuplicateIndex index(0.7, storage);
+    NearDuplicateIndex index(0.7);
     std::mutex lock;
     std::vector<std::size_t> lockOrder;
     std::vector<std::size_t> keptTexts; // by id
@@ -710,45 +688,6 @@ void expectOneQuestionPerClusterFromThreads(const NearDuplicateStorage& storage)
         EXPECT_EQ(match.matchedId, matches[text].matchedId);
         EXPECT_DOUBLE_EQ(match.score, matches[text].score);
     }
-}
-
-TEST(NearDuplicateIndex, ThreadsSearchingOutsideTheLockKeepOneQuestionPerCluster) {
-    expectOneQuestionPerClusterFromThreads({});
-}
-
-TEST(NearDuplicateIndex, ThreadsSearchingASpilledIndexKeepOneQuestionPerCluster) {
-    const ScratchFolder folder;
-    expectOneQuestionPerClusterFromThreads({folder.path(), 100000});
-}
-
-TEST(NearDuplicateIndex, ASpilledIndexAnswersAsOneInMemory) {
-    // 20 000 sentences, a fifth of them edited copies of earlier ones: tens of megabytes of index, so the
-    // spilled one unmaps the pages it touched several times over; both must give the same answers.
-    const ScratchFolder folder;
-    NearDuplicateIndex spilled(0.7, {folder.path(), 0});
-    NearDuplicateIndex inMemory(0.7);
-    EXPECT_TRUE(spilled.spilled());
-    EXPECT_FALSE(inMemory.spilled());
-    EXPECT_TRUE(std::filesystem::is_empty(folder.path())) << "the spill file is unlinked once open";
-    SentenceMaker maker(3);
-    std::vector<std::string> texts;
-    int nearDuplicates = 0;
-    for (int i = 0; i < 20000; ++i) {
-        if (i > 10 && maker.random()() % 5 == 0)
-            texts.push_back(joined(maker.edited(rougeTokens(texts[maker.random()() % texts.size()]),
-                                                1 + static_cast<int>(maker.random()() % 4))));
-        else
-            texts.push_back(joined(maker.sentence()));
-        const auto fromSpilled = spilled.insertIfNovel(texts.back());
-        const auto fromMemory = inMemory.insertIfNovel(texts.back());
-        ASSERT_EQ(fromSpilled.nearDuplicate, fromMemory.nearDuplicate) << texts.back();
-        ASSERT_EQ(fromSpilled.matchedId, fromMemory.matchedId);
-        ASSERT_DOUBLE_EQ(fromSpilled.score, fromMemory.score);
-        nearDuplicates += fromSpilled.nearDuplicate ? 1 : 0;
-    }
-    EXPECT_GT(nearDuplicates, 2000);
-    EXPECT_EQ(spilled.size(), inMemory.size());
-    EXPECT_GT(spilled.approximateBytes(), std::size_t{16} << 20U);
 }
 
 TEST(NearDuplicateIndex, IdsShortTextsAndDisabling) {
