@@ -190,6 +190,7 @@ struct Settings {
     bool standinInChild = false;
     bool json = false;
     double similarityThreshold = 0.7; // the job's near-duplicate filter; 1 turns it off
+    bool compareFilter = false;       // each level also without the filter, right after
 };
 
 struct Measurement {
@@ -206,6 +207,7 @@ struct LevelResult {
     int plannedRequests = 0;
     double idealSeconds = 0;
     Measurement engine;
+    std::optional<Measurement> withoutFilter;
     std::optional<Measurement> baseline;
     int rows = 0;
 };
@@ -439,7 +441,32 @@ void printMarkdown(const std::vector<LevelResult>& results, const Settings& sett
             std::cout << " " << fixed(e.standin.cpuSeconds * 1000 / e.requests, 2) << " |";
         std::cout << " " << fixed(100.0 * totalCpu / (e.seconds * cores), 0) << "% |\n";
     }
+    if (settings.compareFilter) {
+        std::cout << "\nThe near-duplicate filter on (threshold " << fixed(settings.similarityThreshold, 2)
+                  << ") and off (1), one run right after the other:\n\n"
+                  << "| in flight | **filter on: achieved/ideal** | **filter off: achieved/ideal** | on/off |"
+                  << " engine gap mean, on (ms) | off (ms) | gap p99, on (ms) | off (ms) | CPU per request, "
+                     "on (ms) |"
+                  << " off (ms) |\n"
+                  << "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+        for (const auto& r : results) {
+            if (!r.withoutFilter)
+                continue;
+            const auto& on = r.engine;
+            const auto& off = *r.withoutFilter;
+            std::cout << "| " << r.concurrency << " | **" << fixed(ratioOf(r, on), 3) << "** | **"
+                      << fixed(ratioOf(r, off), 3) << "** | " << fixed(ratioOf(r, on) / ratioOf(r, off), 3)
+                      << " | " << fixed(mean(on.times.gapMs), 2) << " | " << fixed(mean(off.times.gapMs), 2)
+                      << " | " << fixed(percentile(on.times.gapMs, 0.99), 2) << " | "
+                      << fixed(percentile(off.times.gapMs, 0.99), 2) << " | "
+                      << fixed(on.cpuSeconds * 1000 / on.requests, 2) << " | "
+                      << fixed(off.cpuSeconds * 1000 / off.requests, 2) << " |\n";
+        }
+    }
     for (const auto& r : results) {
+        if (r.withoutFilter && r.withoutFilter->status != "completed")
+            std::cout << "\nin flight " << r.concurrency << ": engine run without the filter "
+                      << r.withoutFilter->status << "\n";
         if (r.engine.status != "completed")
             std::cout << "\nin flight " << r.concurrency << ": engine run " << r.engine.status << "\n";
         if (r.baseline && r.baseline->status != "completed")
@@ -471,6 +498,8 @@ void printJson(const std::vector<LevelResult>& results, const Settings& settings
                                 {"planned_requests", r.plannedRequests},
                                 {"ideal_seconds", r.idealSeconds},
                                 {"engine", measurement(r.engine)}};
+        if (r.withoutFilter)
+            level["engine_without_filter"] = measurement(*r.withoutFilter);
         if (r.baseline)
             level["bare_transport"] = measurement(*r.baseline);
         out.push_back(level);
@@ -502,6 +531,9 @@ int main(int argc, char** argv) {
                    "The job's near-duplicate threshold (ROUGE-L F1); 1 turns the filter off")
         ->capture_default_str()
         ->check(CLI::Range(0.01, 1.0));
+    app.add_flag("--compare-filter", settings.compareFilter,
+                 "Run each level's engine twice, with the near-duplicate filter (--similarity-threshold) and "
+                 "without it, one right after the other, and print both");
     app.add_flag("--standin-in-child", settings.standinInChild,
                  "Run the stand-in in a forked child process, to split CPU time between engine and stand-in");
     app.add_flag("--json", settings.json, "Print JSON instead of a markdown table");
@@ -543,6 +575,14 @@ int main(int argc, char** argv) {
         std::vector<std::string> lastQuestions;
         level.engine = runEngine(*standin, job, folder.path(), lastQuestions);
         level.rows = level.engine.requests * settings.rowsPerRequest;
+        if (settings.compareFilter) {
+            std::cerr << " engine without the filter…" << std::flush;
+            JobSpec unfiltered = job;
+            unfiltered.similarityThreshold = 1;
+            sds::testing::TempDir unfilteredFolder;
+            std::vector<std::string> unusedQuestions;
+            level.withoutFilter = runEngine(*standin, unfiltered, unfilteredFolder.path(), unusedQuestions);
+        }
         if (settings.baseline) {
             std::cerr << " bare transport…" << std::flush;
             level.baseline = runBaseline(*standin, job, concurrency, settings.requestsPerSlot, lastQuestions);

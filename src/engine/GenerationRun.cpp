@@ -96,8 +96,8 @@ struct GenerationRun::State : WorkSource<Batch> {
     ResumeScope resumeScope = ResumeScope::Everything;
     const quality::RowQualityGate qualityGate;
 
-    // Guarded by questionsMutex rather than the pool's lock: the near-duplicate search is the slowest
-    // step of accepting a row, and other workers take and finish batches meanwhile.
+    // Guarded by questionsMutex rather than the pool's lock, so other workers take and finish batches
+    // meanwhile. The near-duplicate search, the slowest step of accepting a row, runs before taking it.
     std::mutex questionsMutex;
     QuestionSet seenQuestions;
     quality::NearDuplicateIndex similarQuestions;
@@ -216,24 +216,36 @@ struct GenerationRun::State : WorkSource<Batch> {
     // Items against every question seen so far, each new one then added to them, until `room` new ones
     // are found: the rest are not looked at, so an item the seed cannot take never blocks a later
     // question as its near-duplicate. (An item turned away because another batch of the seed filled the
-    // quota meanwhile does stay seen: that is rare.)
+    // quota meanwhile does stay seen: that is rare.) The near-duplicate index is searched outside the lock,
+    // against the questions kept so far; under it each item is only compared with those kept since.
     std::vector<Novelty> judgeNovelty(const std::vector<GeneratedItem>& items, int room) {
+        struct Looked {
+            std::uint64_t key = 0;
+            quality::NearDuplicateIndex::Prepared prepared;
+            quality::NearDuplicateIndex::Search search;
+        };
+        std::vector<Looked> looked(room > 0 ? items.size() : 0);
+        for (std::size_t i = 0; i < looked.size(); ++i) {
+            looked[i].key = questionKey(items[i].question);
+            looked[i].prepared = similarQuestions.prepare(items[i].question);
+            looked[i].search = similarQuestions.search(looked[i].prepared);
+        }
         std::vector<Novelty> verdicts;
         verdicts.reserve(items.size());
         std::lock_guard lock(questionsMutex);
         int found = 0;
-        for (const auto& item : items) {
+        for (std::size_t i = 0; i < items.size(); ++i) {
             if (found >= room) {
                 verdicts.push_back(Novelty::Unused);
                 continue;
             }
-            const auto key = questionKey(item.question);
-            if (seenQuestions.contains(key))
+            const Looked& item = looked[i];
+            if (seenQuestions.contains(item.key))
                 verdicts.push_back(Novelty::Duplicate);
-            else if (similarQuestions.insertIfNovel(item.question).nearDuplicate)
+            else if (similarQuestions.insertIfNovel(item.prepared, item.search).nearDuplicate)
                 verdicts.push_back(Novelty::NearDuplicate);
             else
-                verdicts.push_back(seenQuestions.insert(key) ? Novelty::New : Novelty::Duplicate);
+                verdicts.push_back(seenQuestions.insert(item.key) ? Novelty::New : Novelty::Duplicate);
             found += verdicts.back() == Novelty::New ? 1 : 0;
         }
         return verdicts;

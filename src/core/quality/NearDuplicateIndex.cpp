@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <stdexcept>
 
 namespace sds::quality {
 namespace {
@@ -17,6 +19,10 @@ constexpr std::uint32_t kListFlag = 0x8000'0000U;
 constexpr std::uint32_t kChunkHeader = 3;
 constexpr std::uint32_t kMaxChunk = 512;
 constexpr std::uint64_t kSeed = 0x5D5F'2024'0A11'CE00ULL;
+constexpr unsigned kShardBits = 6;
+constexpr std::size_t kShards = std::size_t{1} << kShardBits;
+constexpr std::size_t kFirstShardSlots = 64;
+constexpr std::size_t kWordBlock = 1U << 16U;
 
 std::uint64_t splitmix64(std::uint64_t& state) {
     std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
@@ -45,7 +51,79 @@ double candidateProbability(double j, std::size_t rows, std::size_t bands) {
     return 1.0 - std::pow(1.0 - std::pow(j, static_cast<double>(rows)), static_cast<double>(bands));
 }
 
+std::size_t shardOf(std::uint32_t key) {
+    return key >> (32U - kShardBits);
+}
+
 } // namespace
+
+template <class T, unsigned kBits, std::size_t kBlocks>
+NearDuplicateIndex::StableArray<T, kBits, kBlocks>::StableArray()
+    : blocks_(std::make_unique<std::atomic<T*>[]>(kBlocks)) {}
+
+template <class T, unsigned kBits, std::size_t kBlocks>
+NearDuplicateIndex::StableArray<T, kBits, kBlocks>::~StableArray() {
+    for (std::size_t i = 0; i < allocated_; ++i)
+        delete[] blocks_[i].load(std::memory_order_relaxed);
+}
+
+template <class T, unsigned kBits, std::size_t kBlocks>
+void NearDuplicateIndex::StableArray<T, kBits, kBlocks>::reserve(std::size_t end) {
+    while (capacity() < end) {
+        if (allocated_ == kBlocks)
+            throw std::length_error("NearDuplicateIndex: too many texts");
+        blocks_[allocated_++].store(new T[std::size_t{1} << kBits](), std::memory_order_release);
+    }
+}
+
+// One text's comparisons with candidates: the best match so far and the work done.
+struct NearDuplicateIndex::Scan {
+    const NearDuplicateIndex& index;
+    const Prepared& prepared;
+    Match best;
+    std::optional<LcsMatcher> matcher;
+    std::uint64_t entries = 0;
+    std::uint64_t computed = 0;
+
+    // A candidate that shares several bands is met several times; it costs its bounds again, not its LCS.
+    void consider(std::uint32_t id) {
+        ++entries;
+        const Summary& summary = index.summaries_[id];
+        const std::size_t length = prepared.ids.size();
+        const std::size_t otherLength = summary.length;
+        const double total = static_cast<double>(length + otherLength);
+        // The LCS is at most the shorter text and at most the words of this text whose sketch bit the other
+        // text has set: F1 <= 2 min(...) / (|a| + |b|). Skip what cannot beat the threshold or the best.
+        const auto cannotWin = [&](std::size_t lcsBound) {
+            const double bound = 2.0 * static_cast<double>(lcsBound) / total;
+            return bound <= index.threshold_ || bound < best.score ||
+                   (bound == best.score && id >= best.matchedId);
+        };
+        if (cannotWin(std::min(length, otherLength)))
+            return;
+        std::size_t common = 0;
+        for (const auto bit : prepared.sketchBits)
+            common += (summary.sketch[bit / 64U] >> (bit % 64U)) & 1U;
+        if (cannotWin(std::min({common, length, otherLength})))
+            return;
+        ++computed;
+        if (!matcher)
+            matcher.emplace(prepared.ids);
+        const std::span<const std::uint32_t> other(summary.words, otherLength);
+        const double score = 2.0 * static_cast<double>(matcher->lcsWith(other)) / total;
+        if (score > best.score || (score == best.score && score > 0 && id < best.matchedId)) {
+            best.score = score;
+            best.matchedId = id;
+        }
+    }
+
+    Match finish() {
+        index.bucketEntries_.fetch_add(entries, std::memory_order_relaxed);
+        index.rougeComputed_.fetch_add(computed, std::memory_order_relaxed);
+        best.nearDuplicate = best.score > index.threshold_;
+        return best;
+    }
+};
 
 NearDuplicateIndex::NearDuplicateIndex(double threshold) : threshold_(threshold) {
     if (!(threshold_ < 1.0))
@@ -64,8 +142,12 @@ NearDuplicateIndex::NearDuplicateIndex(double threshold) : threshold_(threshold)
         multipliers_.push_back(splitmix64(state) | 1U);
         increments_.push_back(splitmix64(state));
     }
-    table_.assign(1024, Slot{0, kEmpty});
+    shards_ = std::make_unique<Shard[]>(kShards);
+    for (std::size_t i = 0; i < kShards; ++i)
+        shards_[i].table.assign(kFirstShardSlots, Slot{0, kEmpty});
 }
+
+NearDuplicateIndex::~NearDuplicateIndex() = default;
 
 void NearDuplicateIndex::finish(const std::vector<std::uint64_t>& wordHashes, Prepared& prepared) const {
     if (wordHashes.empty())
@@ -77,7 +159,8 @@ void NearDuplicateIndex::finish(const std::vector<std::uint64_t>& wordHashes, Pr
         prepared.sketch[bit / 64U] |= std::uint64_t{1} << (bit % 64U);
     }
     const std::size_t hashes = bands_ * rows_;
-    std::vector<std::uint64_t> minima(hashes, std::numeric_limits<std::uint64_t>::max());
+    std::array<std::uint64_t, kMaxHashes> minima;
+    minima.fill(std::numeric_limits<std::uint64_t>::max());
     for (const auto x : wordHashes)
         for (std::size_t i = 0; i < hashes; ++i)
             minima[i] = std::min(minima[i], multipliers_[i] * x + increments_[i]);
@@ -90,196 +173,224 @@ void NearDuplicateIndex::finish(const std::vector<std::uint64_t>& wordHashes, Pr
     }
 }
 
-NearDuplicateIndex::Prepared NearDuplicateIndex::prepare(std::string_view text) {
+NearDuplicateIndex::Prepared NearDuplicateIndex::prepare(std::string_view text) const {
     Prepared prepared;
+    if (!enabled())
+        return prepared;
     const auto tokens = rougeTokens(text);
     std::vector<std::uint64_t> hashes;
     hashes.reserve(tokens.size());
     prepared.ids.reserve(tokens.size());
     for (const auto& token : tokens) {
-        const auto [it, added] =
-            vocabulary_.try_emplace(token, static_cast<std::uint32_t>(vocabulary_.size()));
-        prepared.ids.push_back(it->second);
-        hashes.push_back(wordHash(token));
+        const std::uint64_t hash = wordHash(token);
+        prepared.ids.push_back(static_cast<std::uint32_t>(hash) & 0x7FFF'FFFFU);
+        hashes.push_back(hash);
     }
     finish(hashes, prepared);
     return prepared;
 }
 
-NearDuplicateIndex::Prepared NearDuplicateIndex::prepareConst(std::string_view text) const {
-    Prepared prepared;
-    const auto tokens = rougeTokens(text);
-    std::unordered_map<std::string_view, std::uint32_t> unknown;
-    std::vector<std::uint64_t> hashes;
-    hashes.reserve(tokens.size());
-    prepared.ids.reserve(tokens.size());
-    for (const auto& token : tokens) {
-        if (const auto it = vocabulary_.find(token); it != vocabulary_.end()) {
-            prepared.ids.push_back(it->second);
-        } else {
-            const auto next = static_cast<std::uint32_t>(vocabulary_.size() + unknown.size());
-            prepared.ids.push_back(unknown.try_emplace(token, next).first->second);
+std::uint32_t NearDuplicateIndex::bucketOf(std::uint32_t key, bool writer) const {
+    Shard& shard = shards_[shardOf(key)];
+    std::unique_lock lock(shard.mutex, std::defer_lock);
+    if (!writer)
+        lock.lock();
+    const std::size_t mask = shard.table.size() - 1;
+    for (std::size_t slot = key & mask; shard.table[slot].value != kEmpty; slot = (slot + 1) & mask)
+        if (shard.table[slot].key == key)
+            return shard.table[slot].value;
+    return kEmpty;
+}
+
+// Visits the bucket's ids in [from, until), newest first.
+template <class Visit>
+void NearDuplicateIndex::forEachCandidate(std::uint32_t value, std::size_t from, std::size_t until,
+                                          Visit visit) const {
+    if (value == kEmpty)
+        return;
+    if (!(value & kListFlag)) {
+        if (value >= from && value < until)
+            visit(value);
+        return;
+    }
+    for (std::uint32_t chunk = value & ~kListFlag; chunk != kEmpty;
+         chunk = pool_[chunk].load(std::memory_order_relaxed)) {
+        if (const std::uint32_t next = pool_[chunk].load(std::memory_order_relaxed); next != kEmpty)
+            __builtin_prefetch(&pool_[next]);
+        const std::uint32_t used = pool_[chunk + 1].load(std::memory_order_acquire);
+        for (std::uint32_t k = used; k-- > 0;) {
+            const std::uint32_t id = pool_[chunk + kChunkHeader + k].load(std::memory_order_relaxed);
+            if (id < from)
+                return;
+            if (id < until)
+                visit(id);
         }
-        hashes.push_back(wordHash(token));
     }
-    finish(hashes, prepared);
-    return prepared;
 }
 
-NearDuplicateIndex::Match NearDuplicateIndex::findPrepared(const Prepared& prepared, Work* work) const {
-    Match best;
+NearDuplicateIndex::Search NearDuplicateIndex::search(const Prepared& prepared) const {
+    Search result;
+    result.searched = size();
     if (!enabled() || prepared.bandKeys.empty())
-        return best;
-    const LcsMatcher matcher(prepared.ids);
-    const std::size_t length = prepared.ids.size();
-    // A candidate that shares several bands is met several times; it costs its bounds again, not its LCS.
-    const auto consider = [&](std::uint32_t id) {
-        if (work)
-            ++work->bucketEntries;
-        const Summary& summary = summaries_[id];
-        const std::size_t otherLength = summary.length;
-        const double total = static_cast<double>(length + otherLength);
-        // The LCS is at most the shorter text and at most the words of this text whose sketch bit the other
-        // text has set: F1 <= 2 min(...) / (|a| + |b|). Skip what cannot beat the threshold or the best.
-        const auto cannotWin = [&](std::size_t lcsBound) {
-            const double bound = 2.0 * static_cast<double>(lcsBound) / total;
-            return bound <= threshold_ || bound < best.score || (bound == best.score && id >= best.matchedId);
-        };
-        if (cannotWin(std::min(length, otherLength)))
-            return;
-        std::size_t common = 0;
-        for (const auto bit : prepared.sketchBits)
-            common += (summary.sketch[bit / 64U] >> (bit % 64U)) & 1U;
-        if (cannotWin(std::min({common, length, otherLength})))
-            return;
-        if (work)
-            ++work->rougeComputed;
-        const std::span<const std::uint32_t> other(words_.data() + summary.offset, otherLength);
-        const double score = 2.0 * static_cast<double>(matcher.lcsWith(other)) / total;
-        if (score > best.score || (score == best.score && score > 0 && id < best.matchedId)) {
-            best.score = score;
-            best.matchedId = id;
-        }
-    };
-    const std::size_t mask = table_.size() - 1;
-    for (const auto key : prepared.bandKeys) {
-        for (std::size_t slot = key & mask; table_[slot].value != kEmpty; slot = (slot + 1) & mask) {
-            if (table_[slot].key != key)
-                continue;
-            const std::uint32_t value = table_[slot].value;
-            if (value & kListFlag) {
-                for (std::uint32_t chunk = value & ~kListFlag; chunk != kEmpty; chunk = pool_[chunk]) {
-                    const std::uint32_t* ids = pool_.data() + chunk + kChunkHeader;
-                    const std::uint32_t used = pool_[chunk + 1];
-                    for (std::uint32_t k = 0; k < used; ++k) {
-                        if (k + 8 < used)
-                            __builtin_prefetch(&summaries_[ids[k + 8]]); // the texts are scattered
-                        consider(ids[k]);
-                    }
-                }
-            } else {
-                consider(value);
-            }
-            break;
-        }
+        return result;
+    // The buckets' ids first, then the candidates with the summaries of those a few places ahead prefetched:
+    // the summaries are scattered, and most buckets are small.
+    std::array<std::uint32_t, kMaxHashes> buckets{};
+    for (std::size_t band = 0; band < prepared.bandKeys.size(); ++band) {
+        buckets[band] = bucketOf(prepared.bandKeys[band], false);
+        if (buckets[band] != kEmpty && (buckets[band] & kListFlag))
+            __builtin_prefetch(&pool_[buckets[band] & ~kListFlag]);
     }
-    best.nearDuplicate = best.score > threshold_;
-    return best;
-}
-
-void NearDuplicateIndex::growTable() {
-    std::vector<Slot> old(table_.size() * 2, Slot{0, kEmpty});
-    old.swap(table_);
-    const std::size_t mask = table_.size() - 1;
-    for (const auto& entry : old) {
-        if (entry.value == kEmpty)
-            continue;
-        std::size_t slot = entry.key & mask;
-        while (table_[slot].value != kEmpty)
-            slot = (slot + 1) & mask;
-        table_[slot] = entry;
+    thread_local std::vector<std::uint32_t> candidates;
+    candidates.clear();
+    for (std::size_t band = 0; band < prepared.bandKeys.size(); ++band)
+        forEachCandidate(buckets[band], 0, result.searched,
+                         [&](std::uint32_t id) { candidates.push_back(id); });
+    constexpr std::size_t kAhead = 16;
+    Scan scan{*this, prepared, {}, std::nullopt, 0, 0};
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        if (i + kAhead < candidates.size())
+            __builtin_prefetch(&summaries_[candidates[i + kAhead]]);
+        scan.consider(candidates[i]);
     }
+    result.match = scan.finish();
+    return result;
 }
 
-void NearDuplicateIndex::addToBucket(std::uint32_t key, std::uint32_t id) {
-    if (4 * (usedSlots_ + 1) > 3 * table_.size())
-        growTable();
-    const std::size_t mask = table_.size() - 1;
-    std::size_t slot = key & mask;
-    while (table_[slot].value != kEmpty && table_[slot].key != key)
-        slot = (slot + 1) & mask;
-    Slot& bucket = table_[slot];
-    if (bucket.value == kEmpty) {
-        bucket = Slot{key, id};
-        ++usedSlots_;
-    } else if (bucket.value & kListFlag) {
-        const std::uint32_t head = bucket.value & ~kListFlag;
-        if (pool_[head + 1] < pool_[head + 2]) {
-            pool_[head + kChunkHeader + pool_[head + 1]++] = id;
-        } else {
-            const std::uint32_t chunk = newChunk(std::min(2 * pool_[head + 2], kMaxChunk), head);
-            pool_[chunk + kChunkHeader] = id;
-            pool_[chunk + 1] = 1;
-            table_[slot].value = chunk | kListFlag;
-        }
-    } else {
-        const std::uint32_t chunk = newChunk(2, kEmpty);
-        pool_[chunk + kChunkHeader] = bucket.value;
-        pool_[chunk + kChunkHeader + 1] = id;
-        pool_[chunk + 1] = 2;
-        table_[slot].value = chunk | kListFlag;
-    }
-}
-
-std::uint32_t NearDuplicateIndex::newChunk(std::uint32_t capacity, std::uint32_t next) {
-    const auto chunk = static_cast<std::uint32_t>(pool_.size());
-    pool_.resize(pool_.size() + kChunkHeader + capacity, 0);
-    pool_[chunk] = next;
-    pool_[chunk + 2] = capacity;
-    return chunk;
-}
-
-std::size_t NearDuplicateIndex::insertPrepared(const Prepared& prepared) {
-    const std::size_t id = count_++;
-    if (!enabled())
-        return id;
-    summaries_.push_back(Summary{prepared.sketch, static_cast<std::uint32_t>(words_.size()),
-                                 static_cast<std::uint32_t>(prepared.ids.size())});
-    words_.insert(words_.end(), prepared.ids.begin(), prepared.ids.end());
-    for (const auto key : prepared.bandKeys)
-        addToBucket(key, static_cast<std::uint32_t>(id));
-    return id;
-}
-
-NearDuplicateIndex::Match NearDuplicateIndex::find(std::string_view text) const {
-    if (!enabled())
-        return {};
-    return findPrepared(prepareConst(text), nullptr);
-}
-
-std::size_t NearDuplicateIndex::insert(std::string_view text) {
-    if (!enabled())
-        return count_++;
-    return insertPrepared(prepare(text));
-}
-
-NearDuplicateIndex::Match NearDuplicateIndex::insertIfNovel(std::string_view text) {
+NearDuplicateIndex::Match NearDuplicateIndex::insertIfNovel(const Prepared& prepared, const Search& earlier) {
     if (!enabled()) {
-        ++count_;
+        count_.fetch_add(1, std::memory_order_release);
         return {};
     }
-    const Prepared prepared = prepare(text);
-    const Match match = findPrepared(prepared, &work_);
+    Scan scan{*this, prepared, earlier.match, std::nullopt, 0, 0};
+    const std::size_t count = count_.load(std::memory_order_relaxed);
+    if (earlier.searched < count)
+        for (const auto key : prepared.bandKeys)
+            forEachCandidate(bucketOf(key, true), earlier.searched, count,
+                             [&](std::uint32_t id) { scan.consider(id); });
+    const Match match = scan.finish();
     if (!match.nearDuplicate)
         insertPrepared(prepared);
     return match;
 }
 
+NearDuplicateIndex::Match NearDuplicateIndex::insertIfNovel(std::string_view text) {
+    return insertIfNovel(prepare(text), Search{});
+}
+
+NearDuplicateIndex::Match NearDuplicateIndex::find(std::string_view text) const {
+    if (!enabled())
+        return {};
+    return search(prepare(text)).match;
+}
+
+std::size_t NearDuplicateIndex::insert(std::string_view text) {
+    if (!enabled())
+        return count_.fetch_add(1, std::memory_order_release);
+    return insertPrepared(prepare(text));
+}
+
+const std::uint32_t* NearDuplicateIndex::storeWords(const std::vector<std::uint32_t>& ids) {
+    if (ids.empty())
+        return nullptr;
+    if (ids.size() > wordBlockSize_ - wordBlockUsed_) {
+        wordBlockSize_ = std::max(kWordBlock, ids.size());
+        wordBlocks_.push_back(std::make_unique_for_overwrite<std::uint32_t[]>(wordBlockSize_));
+        wordBlockUsed_ = 0;
+        wordBytes_ += wordBlockSize_ * sizeof(std::uint32_t);
+    }
+    std::uint32_t* words = wordBlocks_.back().get() + wordBlockUsed_;
+    std::memcpy(words, ids.data(), ids.size() * sizeof(std::uint32_t));
+    wordBlockUsed_ += ids.size();
+    return words;
+}
+
+std::uint32_t NearDuplicateIndex::newChunk(std::uint32_t capacity, std::uint32_t next) {
+    constexpr std::uint32_t kBlock = 1U << 18U;
+    const std::uint32_t size = kChunkHeader + capacity;
+    if ((poolUsed_ % kBlock) + size > kBlock)
+        poolUsed_ += kBlock - poolUsed_ % kBlock; // a chunk never straddles two blocks
+    pool_.reserve(std::size_t{poolUsed_} + size);
+    const std::uint32_t chunk = poolUsed_;
+    poolUsed_ += size;
+    pool_[chunk].store(next, std::memory_order_relaxed);
+    pool_[chunk + 1].store(0, std::memory_order_relaxed);
+    pool_[chunk + 2].store(capacity, std::memory_order_relaxed);
+    return chunk;
+}
+
+void NearDuplicateIndex::addToBucket(Shard& shard, std::uint32_t key, std::uint32_t id) {
+    if (4 * (shard.used + 1) > 3 * shard.table.size()) {
+        std::vector<Slot> grown(shard.table.size() * 2, Slot{0, kEmpty});
+        const std::size_t mask = grown.size() - 1;
+        for (const auto& entry : shard.table) {
+            if (entry.value == kEmpty)
+                continue;
+            std::size_t slot = entry.key & mask;
+            while (grown[slot].value != kEmpty)
+                slot = (slot + 1) & mask;
+            grown[slot] = entry;
+        }
+        shard.table.swap(grown);
+    }
+    const std::size_t mask = shard.table.size() - 1;
+    std::size_t slot = key & mask;
+    while (shard.table[slot].value != kEmpty && shard.table[slot].key != key)
+        slot = (slot + 1) & mask;
+    Slot& bucket = shard.table[slot];
+    if (bucket.value == kEmpty) {
+        bucket = Slot{key, id};
+        ++shard.used;
+        return;
+    }
+    const auto startChunk = [&](std::uint32_t capacity, std::uint32_t next, std::uint32_t first) {
+        const std::uint32_t chunk = newChunk(capacity, next);
+        pool_[chunk + kChunkHeader].store(first, std::memory_order_relaxed);
+        pool_[chunk + 1].store(1, std::memory_order_relaxed);
+        return chunk;
+    };
+    if (!(bucket.value & kListFlag)) {
+        const std::uint32_t chunk = startChunk(2, kEmpty, bucket.value);
+        pool_[chunk + kChunkHeader + 1].store(id, std::memory_order_relaxed);
+        pool_[chunk + 1].store(2, std::memory_order_relaxed);
+        bucket.value = chunk | kListFlag;
+        return;
+    }
+    const std::uint32_t head = bucket.value & ~kListFlag;
+    const std::uint32_t used = pool_[head + 1].load(std::memory_order_relaxed);
+    const std::uint32_t capacity = pool_[head + 2].load(std::memory_order_relaxed);
+    if (used < capacity) {
+        pool_[head + kChunkHeader + used].store(id, std::memory_order_relaxed);
+        pool_[head + 1].store(used + 1, std::memory_order_release);
+    } else {
+        bucket.value = startChunk(std::min(2 * capacity, kMaxChunk), head, id) | kListFlag;
+    }
+}
+
+std::size_t NearDuplicateIndex::insertPrepared(const Prepared& prepared) {
+    const std::size_t id = count_.load(std::memory_order_relaxed);
+    summaries_.reserve(id + 1);
+    summaries_[id] =
+        Summary{prepared.sketch, storeWords(prepared.ids), static_cast<std::uint32_t>(prepared.ids.size())};
+    for (const auto key : prepared.bandKeys) {
+        Shard& shard = shards_[shardOf(key)];
+        const std::lock_guard lock(shard.mutex);
+        addToBucket(shard, key, static_cast<std::uint32_t>(id));
+    }
+    count_.store(id + 1, std::memory_order_release);
+    return id;
+}
+
+NearDuplicateIndex::Work NearDuplicateIndex::work() const {
+    return {bucketEntries_.load(std::memory_order_relaxed), rougeComputed_.load(std::memory_order_relaxed)};
+}
+
 std::size_t NearDuplicateIndex::approximateBytes() const {
-    std::size_t bytes = words_.capacity() * sizeof(std::uint32_t) + summaries_.capacity() * sizeof(Summary) +
-                        table_.capacity() * sizeof(Slot) + pool_.capacity() * sizeof(std::uint32_t);
-    for (const auto& [word, id] : vocabulary_)
-        bytes += sizeof(word) + sizeof(id) + 2 * sizeof(void*) + (word.capacity() > 15 ? word.capacity() : 0);
+    std::size_t bytes =
+        summaries_.capacity() * sizeof(Summary) + pool_.capacity() * sizeof(std::uint32_t) + wordBytes_;
+    if (shards_)
+        for (std::size_t i = 0; i < kShards; ++i)
+            bytes += shards_[i].table.capacity() * sizeof(Slot);
     return bytes;
 }
 

@@ -1,7 +1,8 @@
 #include "core/quality/RougeL.h"
 
+#include <algorithm>
 #include <bit>
-#include <unordered_map>
+#include <functional>
 
 namespace sds::quality {
 namespace {
@@ -105,12 +106,24 @@ std::vector<std::string> rougeTokens(std::string_view text) {
 }
 
 std::size_t commonSubsequenceLength(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-    std::unordered_map<std::string_view, std::uint32_t> ids;
-    const auto toIds = [&ids](const std::vector<std::string>& tokens) {
+    // Equal words get equal ids through one flat table (open addressing on the word's hash), built per call.
+    const std::size_t capacity = std::bit_ceil(std::max<std::size_t>(16, 2 * (a.size() + b.size())));
+    std::vector<const std::string*> words(capacity, nullptr);
+    std::vector<std::uint32_t> wordIds(capacity, 0);
+    std::uint32_t next = 0;
+    const auto toIds = [&](const std::vector<std::string>& tokens) {
         std::vector<std::uint32_t> out;
         out.reserve(tokens.size());
-        for (const auto& token : tokens)
-            out.push_back(ids.try_emplace(token, static_cast<std::uint32_t>(ids.size())).first->second);
+        for (const auto& token : tokens) {
+            std::size_t slot = std::hash<std::string_view>{}(token) & (capacity - 1);
+            while (words[slot] && *words[slot] != token)
+                slot = (slot + 1) & (capacity - 1);
+            if (!words[slot]) {
+                words[slot] = &token;
+                wordIds[slot] = next++;
+            }
+            out.push_back(wordIds[slot]);
+        }
         return out;
     };
     const auto idsA = toIds(a);

@@ -298,9 +298,11 @@ private:
     Reply handle(const ReceivedRequest& request);
     Reply chat(const ReceivedRequest& request, const StandinOptions& options, Dialect dialect,
                const std::string& bedrockModelId);
-    Reply openAiAnswer(const ReceivedRequest& request, const StandinOptions& options, Fault fault);
-    Reply converseAnswer(const ReceivedRequest& request, const StandinOptions& options, Fault fault,
-                         const std::string& modelId);
+    // `body` is the request's body parsed once (discarded when it is not JSON).
+    Reply openAiAnswer(const ReceivedRequest& request, const Json& body, const StandinOptions& options,
+                       Fault fault);
+    Reply converseAnswer(const ReceivedRequest& request, const Json& body, const StandinOptions& options,
+                         Fault fault, const std::string& modelId);
     Reply openAiModels(const ReceivedRequest& request, const StandinOptions& options);
     Reply foundationModels(const ReceivedRequest& request, const StandinOptions& options);
     Reply inferenceProfiles(const ReceivedRequest& request, const StandinOptions& options);
@@ -313,7 +315,7 @@ private:
     ChatPlan planChat(const StandinOptions& options);
     void sleepUnlessStopping(std::chrono::milliseconds delay);
     void countFault(Fault fault) { ++m_faultCounts[static_cast<std::size_t>(fault)]; }
-    void record(const ReceivedRequest& request);
+    void record(const ReceivedRequest& request, const Json& body);
 
     mutable std::mutex m_optionsMutex;
     std::shared_ptr<const StandinOptions> m_options;
@@ -686,9 +688,8 @@ void StandinServer::Impl::sleepUnlessStopping(std::chrono::milliseconds delay) {
     m_sleepWake.wait_for(lock, delay, [this] { return m_stopping.load(); });
 }
 
-void StandinServer::Impl::record(const ReceivedRequest& request) {
+void StandinServer::Impl::record(const ReceivedRequest& request, const Json& body) {
     RecordedRequest recorded{request.method, request.target, request.headers, request.body};
-    const Json body = Json::parse(request.body, nullptr, false);
     const std::string subject = body.is_object() ? subjectOf(readPrompt(userText(body))) : std::string();
     std::lock_guard lock(m_recordMutex);
     ++m_chatRequestsBySubject[subject];
@@ -700,7 +701,8 @@ void StandinServer::Impl::record(const ReceivedRequest& request) {
 Reply StandinServer::Impl::chat(const ReceivedRequest& request, const StandinOptions& options,
                                 Dialect dialect, const std::string& bedrockModelId) {
     ++m_chatRequests;
-    record(request);
+    const Json body = Json::parse(request.body, nullptr, false);
+    record(request, body);
     const InFlight inFlight(*this);
 
     const auto refusal =
@@ -725,13 +727,12 @@ Reply StandinServer::Impl::chat(const ReceivedRequest& request, const StandinOpt
     default:
         break;
     }
-    return dialect == Dialect::OpenAi ? openAiAnswer(request, options, plan.fault)
-                                      : converseAnswer(request, options, plan.fault, bedrockModelId);
+    return dialect == Dialect::OpenAi ? openAiAnswer(request, body, options, plan.fault)
+                                      : converseAnswer(request, body, options, plan.fault, bedrockModelId);
 }
 
-Reply StandinServer::Impl::openAiAnswer(const ReceivedRequest& request, const StandinOptions& options,
-                                        Fault fault) {
-    const Json body = Json::parse(request.body, nullptr, false);
+Reply StandinServer::Impl::openAiAnswer(const ReceivedRequest& request, const Json& body,
+                                        const StandinOptions& options, Fault fault) {
     if (body.is_discarded() || !body.is_object())
         return openAiError(
             400,
@@ -786,11 +787,11 @@ Reply StandinServer::Impl::openAiAnswer(const ReceivedRequest& request, const St
     return jsonReply(200, answer);
 }
 
-Reply StandinServer::Impl::converseAnswer(const ReceivedRequest& request, const StandinOptions& options,
-                                          Fault fault, const std::string& modelId) {
+Reply StandinServer::Impl::converseAnswer(const ReceivedRequest& request, const Json& body,
+                                          const StandinOptions& options, Fault fault,
+                                          const std::string& modelId) {
     if (!contains(options.models, modelId) && !contains(inferenceProfileIds(options.models), modelId))
         return bedrockError(400, bedrockValidationErrorType, "The provided model identifier is invalid.");
-    const Json body = Json::parse(request.body, nullptr, false);
     if (body.is_discarded() || !body.is_object())
         return bedrockError(400, bedrockValidationErrorType,
                             "Malformed input request, please reformat your input "

@@ -5,13 +5,16 @@
 #include "core/quality/Validation.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <random>
 #include <string>
 #include <thread>
@@ -604,6 +607,87 @@ TEST(NearDuplicateIndex, AgreesWithBruteForce) {
     EXPECT_LE(missed, bruteForcePositives / 20) << "brute force found near-duplicates the index missed";
     std::cout << "[          ] near-duplicates by brute force: " << bruteForcePositives
               << ", missed by the index: " << missed << "\n";
+}
+
+TEST(NearDuplicateIndex, ThreadsSearchingOutsideTheLockKeepOneQuestionPerCluster) {
+    // 400 clusters of 6 texts: a base of 16-23 words and 5 copies with one word replaced, each at its own
+    // position, so any two texts of a cluster have F1 >= 0.875 and texts of different clusters share no
+    // word. 8 threads offer all 2 400 texts in random order the optimistic way (prepare and search outside
+    // the lock, insertIfNovel(prepared, search) under it). Whatever the interleaving, exactly one text of
+    // each cluster is kept, every other one is reported as a near-duplicate of its cluster's, and calling
+    // insertIfNovel(text) one by one in the order the lock was taken gives the same answers.
+    constexpr int kClusters = 400;
+    constexpr int kPerCluster = 6;
+    std::mt19937 random(23);
+    std::vector<std::string> texts;
+    std::vector<int> clusterOf;
+    int nextWord = 0;
+    for (int c = 0; c < kClusters; ++c) {
+        std::vector<std::string> base;
+        const std::size_t length = 16 + random() % 8;
+        while (base.size() < length)
+            base.push_back("w" + std::to_string(nextWord++));
+        std::vector<std::size_t> positions(length);
+        std::iota(positions.begin(), positions.end(), 0);
+        std::shuffle(positions.begin(), positions.end(), random);
+        for (int v = 0; v < kPerCluster; ++v) {
+            auto words = base;
+            if (v > 0)
+                words[positions[static_cast<std::size_t>(v)]] = "w" + std::to_string(nextWord++);
+            texts.push_back(joined(words));
+            clusterOf.push_back(c);
+        }
+    }
+    std::vector<std::size_t> order(texts.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), random);
+
+    NearDuplicateIndex index(0.7);
+    std::mutex lock;
+    std::vector<std::size_t> lockOrder;
+    std::vector<std::size_t> keptTexts; // by id
+    std::vector<NearDuplicateIndex::Match> matches(texts.size());
+    std::atomic<std::size_t> next{0};
+    {
+        std::vector<std::jthread> threads;
+        for (int t = 0; t < 8; ++t)
+            threads.emplace_back([&] {
+                for (std::size_t i = next++; i < order.size(); i = next++) {
+                    const std::size_t text = order[i];
+                    const auto prepared = index.prepare(texts[text]);
+                    const auto search = index.search(prepared);
+                    const std::lock_guard guard(lock);
+                    matches[text] = index.insertIfNovel(prepared, search);
+                    lockOrder.push_back(text);
+                    if (!matches[text].nearDuplicate)
+                        keptTexts.push_back(text);
+                }
+            });
+    }
+
+    ASSERT_EQ(keptTexts.size(), static_cast<std::size_t>(kClusters));
+    EXPECT_EQ(index.size(), keptTexts.size());
+    std::vector<int> keptPerCluster(kClusters, 0);
+    for (const auto text : keptTexts)
+        ++keptPerCluster[static_cast<std::size_t>(clusterOf[text])];
+    EXPECT_TRUE(std::all_of(keptPerCluster.begin(), keptPerCluster.end(), [](int n) { return n == 1; }));
+    for (std::size_t text = 0; text < texts.size(); ++text) {
+        if (!matches[text].nearDuplicate)
+            continue;
+        ASSERT_LT(matches[text].matchedId, keptTexts.size());
+        const std::size_t matched = keptTexts[matches[text].matchedId];
+        EXPECT_EQ(clusterOf[matched], clusterOf[text]) << texts[text];
+        EXPECT_NEAR(matches[text].score, rougeLF1(texts[text], texts[matched]), 1e-12);
+        EXPECT_GT(matches[text].score, 0.7);
+    }
+
+    NearDuplicateIndex oneByOne(0.7);
+    for (const auto text : lockOrder) {
+        const auto match = oneByOne.insertIfNovel(texts[text]);
+        EXPECT_EQ(match.nearDuplicate, matches[text].nearDuplicate);
+        EXPECT_EQ(match.matchedId, matches[text].matchedId);
+        EXPECT_DOUBLE_EQ(match.score, matches[text].score);
+    }
 }
 
 TEST(NearDuplicateIndex, IdsShortTextsAndDisabling) {
