@@ -42,7 +42,8 @@ namespace sds::quality {
 // the lock was taken.
 //
 // Memory: per text its word hashes (4 bytes each), a 32-byte summary, and one bucket entry per band (4-byte
-// ids in chunks, plus an 8-byte slot in the band table for a key not seen before).
+// ids in chunks, plus an 8-byte slot in the band table for a key not seen before): about 600 bytes per kept
+// question at 100 000 questions (bench/near_duplicate.cpp, docs/benchmarks.md), most of it the band table.
 class NearDuplicateIndex {
 public:
     explicit NearDuplicateIndex(

@@ -1,5 +1,6 @@
 #include "core/JsonFile.h"
 #include "core/RowScores.h"
+#include "core/quality/RougeL.h"
 #include "engine/CurationRun.h"
 #include "engine/Evaluation.h"
 #include "engine/GenerationRun.h"
@@ -133,6 +134,56 @@ TEST(NearDuplicates, CloseQuestionsAreRejectedCountedPerSeedAndReplaced) {
     for (const auto& row : rows)
         merges += row.question.find("merge two sorted lists") != std::string::npos ? 1 : 0;
     EXPECT_LE(merges, 2) << "at most one of the reworded questions per seed is kept";
+}
+
+TEST(NearDuplicates, WorkersJudgingAtOnceNeverKeepTwoCloseQuestions) {
+    // 16 workers; every answer mixes questions of their own words with rewordings of 8 fixed questions
+    // (one of 16 words replaced, so two rewordings of one question have F1 >= 0.875, and different ones
+    // share no word). However the workers' searches and inserts interleave, at most one rewording of each
+    // is kept and no two kept questions are near-duplicates.
+    TempDir dir;
+    Journal journal(dir / "journal.jsonl");
+    ASSERT_EQ(journal.open(), "");
+    const auto reworded = [](int question, const std::string& replacement, int position) {
+        std::string text;
+        for (int w = 0; w < 16; ++w)
+            text += (w == position ? replacement : "k" + std::to_string(question) + "w" + std::to_string(w)) +
+                    " ";
+        return text + "?";
+    };
+    auto provider = std::make_shared<ScriptedProvider>(
+        [&](int call, const ChatRequest& request) -> std::optional<ChatResult> {
+            nlohmann::json items = nlohmann::json::array();
+            for (int i = 0; i < ScriptedProvider::requestedCount(request); ++i) {
+                const std::string own = "c" + std::to_string(call) + "i" + std::to_string(i);
+                const std::string question =
+                    (call + i) % 2 == 0 ? own + "a " + own + "b " + own + "c " + own + "d " + own + "e?"
+                                        : reworded((call * 7 + i) % 8, own, (call + i) % 16);
+                items.push_back({{"question", question}, {"solution", "An answer."}});
+            }
+            return structured({{"items", items}});
+        },
+        std::chrono::milliseconds(2));
+    auto job = sftJob(60, 3, 16);
+    job.seeds = {"A", "B", "C"};
+    GenerationRun run(job, provider, journal, fastOptions());
+    const auto outcome = run.run(CancellationToken{});
+    ASSERT_EQ(outcome.status, RunStatus::Completed) << outcome.error;
+    EXPECT_EQ(outcome.progress.rowsDone, 60);
+    EXPECT_GT(outcome.progress.nearDuplicates, 0);
+    const auto rows = journalRows(dir / "journal.jsonl");
+    ASSERT_EQ(rows.size(), 60U);
+    std::map<std::string, int> keptPerQuestion;
+    for (const auto& row : rows)
+        if (row.question.rfind('k', 0) == 0)
+            ++keptPerQuestion[row.question.substr(0, row.question.find('w'))];
+    EXPECT_FALSE(keptPerQuestion.empty());
+    for (const auto& [question, kept] : keptPerQuestion)
+        EXPECT_EQ(kept, 1) << "rewordings of " << question << " kept";
+    for (std::size_t a = 0; a < rows.size(); ++a)
+        for (std::size_t b = a + 1; b < rows.size(); ++b)
+            EXPECT_LE(quality::rougeLF1(rows[a].question, rows[b].question), 0.7)
+                << rows[a].question << " / " << rows[b].question;
 }
 
 TEST(NearDuplicates, ThresholdOneTurnsTheFilterOff) {
