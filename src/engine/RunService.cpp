@@ -187,6 +187,9 @@ RunOutcome outcomeBeforeGeneration(const PreparedRun& run, const BatchPhaseResul
     outcome.progress.rowsRequested = run.job.size;
     outcome.progress.rowsDone = std::min(rows, run.job.size);
     outcome.progress.rowsResumed = outcome.progress.rowsDone;
+    outcome.progress.requestsPlanned = run.job.plannedRequests();
+    if (run.price)
+        outcome.progress.costUsd = run.costBefore.value_or(0.0);
     outcome.problems = batch.problems;
     outcome.failed = run.earlierFailures;
     if (!error.empty()) {

@@ -209,6 +209,10 @@ TEST_F(BatchRunService, AResumeInTheMiddleOfPollingReattachesToTheSameJob) {
     EXPECT_NE(first.outcome.error.find("re-attach"), std::string::npos) << first.outcome.error;
     const std::string arn = savedState(run).jobArn;
     ASSERT_FALSE(arn.empty());
+    const auto waiting = history.find(run.id);
+    ASSERT_TRUE(waiting);
+    EXPECT_EQ(waiting->status, RunStatus::Cancelled);
+    EXPECT_EQ(waiting->costUsd, 0.0) << "nothing spent yet, and the price is still known";
     EXPECT_FALSE(savedState(run).answersTaken);
     const auto pollsBefore = server->stats().batch.statusPolls;
 
