@@ -177,6 +177,11 @@ TEST_F(BatchRunService, AFullRunTakesTheJobsAnswersAndAsksTheFailedRecordsOnDema
     EXPECT_TRUE(server->s3Object("sds-batch-bucket", "jobs/" + run.id + "/records.jsonl"));
     ASSERT_FALSE(statuses.empty());
     EXPECT_EQ(statuses.back(), "PartiallyCompleted");
+    const auto record = history.find(run.id);
+    ASSERT_TRUE(record);
+    EXPECT_EQ(record->requestsDone, 200 + static_cast<int>(stats.chatRequests))
+        << "the job's 200 records and the requests sent on demand";
+    EXPECT_EQ(record->inputTokens, report.outcome.progress.tokens.input);
 
     const auto metadata = readJsonFile(run.runDir / "metadata.json");
     ASSERT_TRUE(metadata.ok());
