@@ -196,6 +196,28 @@ TEST_F(BatchRunService, AFullRunTakesTheJobsAnswersAndAsksTheFailedRecordsOnDema
     EXPECT_GT(*report.outcome.progress.costUsd, 0.5 * onDemand.costUsd(tokens.input, tokens.output) - 1e-9);
 }
 
+TEST_F(BatchRunService, EnoughFailedRecordsGoIntoOneFollowUpJobAndTheRestOnDemand) {
+    auto options = server->options();
+    options.batch.failEveryNthRecord = 2;
+    server->setOptions(options);
+    auto prepared = service.prepare(batchJob());
+    ASSERT_TRUE(std::holds_alternative<PreparedRun>(prepared)) << std::get<std::string>(prepared);
+    const auto& run = std::get<PreparedRun>(prepared);
+    const auto report = service.execute(run, provider(), testing::fastRunOptions(7), {}, CancellationToken{});
+    ASSERT_EQ(report.outcome.status, RunStatus::Completed) << report.outcome.error;
+    EXPECT_EQ(report.datasetRows, 400U);
+    EXPECT_EQ(server->stats().batch.jobsCreated, 2U)
+        << "the run's job and one follow-up for its 100 failures";
+    const auto state = savedState(run);
+    EXPECT_EQ(state.round, 2);
+    EXPECT_EQ(state.records, 100);
+    EXPECT_EQ(state.earlierOutputUris.size(), 1U);
+    EXPECT_EQ(state.inputUri, "s3://sds-batch-bucket/jobs/" + run.id + "/records-2.jsonl");
+    EXPECT_TRUE(state.answersTaken);
+    EXPECT_GE(server->stats().chatRequests, 50U) << "the follow-up's 50 failures were asked on demand";
+    EXPECT_LT(server->stats().chatRequests, 100U);
+}
+
 TEST_F(BatchRunService, AResumeInTheMiddleOfPollingReattachesToTheSameJob) {
     auto options = server->options();
     options.batch.pollsUntilDone = 1000;
