@@ -218,6 +218,37 @@ TEST_F(BatchRunService, EnoughFailedRecordsGoIntoOneFollowUpJobAndTheRestOnDeman
     EXPECT_LT(server->stats().chatRequests, 100U);
 }
 
+TEST_F(BatchRunService, AResumeWhileTheFollowUpJobRunsReattachesToIt) {
+    auto options = server->options();
+    options.batch.failEveryNthRecord = 2;
+    options.batch.pollsUntilDone = 3;
+    server->setOptions(options);
+    auto prepared = service.prepare(batchJob());
+    ASSERT_TRUE(std::holds_alternative<PreparedRun>(prepared)) << std::get<std::string>(prepared);
+    auto& run = std::get<PreparedRun>(prepared);
+    CancellationToken cancel;
+    RunCallbacks callbacks;
+    callbacks.batchStatus = [&](const BatchJobState& state) {
+        if (state.round == 2 && state.status == "InProgress")
+            cancel.cancel();
+    };
+    const auto first = service.execute(run, provider(), testing::fastRunOptions(7), callbacks, cancel);
+    ASSERT_EQ(first.outcome.status, RunStatus::Cancelled) << first.outcome.error;
+    const std::string followUp = savedState(run).jobArn;
+    EXPECT_EQ(server->stats().batch.jobsCreated, 2U);
+
+    run.lock.reset();
+    auto resumed = service.prepareResume(run.id);
+    ASSERT_TRUE(std::holds_alternative<PreparedRun>(resumed)) << std::get<std::string>(resumed);
+    const auto second = service.execute(std::get<PreparedRun>(resumed), provider(),
+                                        testing::fastRunOptions(7), {}, CancellationToken{});
+    ASSERT_EQ(second.outcome.status, RunStatus::Completed) << second.outcome.error;
+    EXPECT_EQ(second.datasetRows, 400U);
+    EXPECT_EQ(server->stats().batch.jobsCreated, 2U) << "re-attached to the follow-up job";
+    EXPECT_EQ(savedState(run).jobArn, followUp);
+    EXPECT_LT(server->stats().chatRequests, 100U) << "the first job's answers were read again, not re-asked";
+}
+
 TEST_F(BatchRunService, AResumeInTheMiddleOfPollingReattachesToTheSameJob) {
     auto options = server->options();
     options.batch.pollsUntilDone = 1000;
