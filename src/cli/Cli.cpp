@@ -182,6 +182,18 @@ int runGeneration(const Project& project, RunHistory& history, engine::RunServic
     }
 }
 
+// The run's Bedrock batch job, when it has one (a damaged batch.json is a warning).
+std::optional<BatchJobState> batchJobOf(const RunRecord& r) {
+    if (r.runDir.empty())
+        return std::nullopt;
+    const auto loaded = loadBatchJobState(r.runDir);
+    if (const auto* error = std::get_if<std::string>(&loaded)) {
+        warn(*error);
+        return std::nullopt;
+    }
+    return std::get<std::optional<BatchJobState>>(loaded);
+}
+
 nlohmann::json recordToJson(const RunRecord& r) {
     nlohmann::json json = {
         {"id", r.id},
@@ -211,6 +223,14 @@ nlohmann::json recordToJson(const RunRecord& r) {
         json["validation"] = nlohmann::json::parse(r.validationJson, nullptr, false);
     if (!r.evaluationJson.empty())
         json["evaluation"] = nlohmann::json::parse(r.evaluationJson, nullptr, false);
+    if (const auto batch = batchJobOf(r))
+        json["batch_job"] = {{"job_arn", batch->jobArn},
+                             {"status", batch->status},
+                             {"records", batch->records},
+                             {"records_processed", batch->processedRecords.value_or(0)},
+                             {"records_failed", batch->failedRecords.value_or(0)},
+                             {"answers_taken", batch->answersTaken},
+                             {"summary", describeBatchJob(*batch)}};
     return json;
 }
 
@@ -398,16 +418,6 @@ int run(int argc, char** argv) {
                 return fail(kBadInput, "no run with id " + showId + " (see `sds runs`)");
             record->status = observedStatus(*record);
             auto json = recordToJson(*record);
-            const auto batch = loadBatchJobState(record->runDir);
-            if (const auto* state = std::get_if<std::optional<BatchJobState>>(&batch); state && *state)
-                json["batch_job"] = {{"job_arn", (*state)->jobArn},
-                                     {"status", (*state)->status},
-                                     {"records", (*state)->records},
-                                     {"records_processed", (*state)->processedRecords.value_or(0)},
-                                     {"records_failed", (*state)->failedRecords.value_or(0)},
-                                     {"summary", describeBatchJob(**state)}};
-            else if (const auto* error = std::get_if<std::string>(&batch))
-                warn(*error);
             auto& exports = json["exports"] = nlohmann::json::array();
             for (const auto& e : history.exports(showId))
                 exports.push_back({{"path", e.path},
@@ -435,9 +445,13 @@ int run(int argc, char** argv) {
             if (r.score)
                 std::snprintf(score, sizeof score, "%.2f", *r.score);
             const std::string cost = r.costUsd ? formatUsd(*r.costUsd) : "-";
+            std::string status = toString(r.status);
+            if (const auto batch = batchJobOf(r); batch && !batch->answersTaken)
+                status +=
+                    " (batch " + (batch->status.empty() ? std::string("not submitted") : batch->status) + ")";
             std::printf("%-22s %-24.24s %-16.16s %-8s %-28.28s %5d/%-5d %5s %9s %17s %s\n", r.id.c_str(),
                         r.displayName.c_str(), r.templateId.c_str(), r.provider.c_str(), model.c_str(),
-                        r.completedRows, r.requestedSize, score, cost.c_str(), toString(r.status).c_str(),
+                        r.completedRows, r.requestedSize, score, cost.c_str(), status.c_str(),
                         formatTime(r.createdAtMs).c_str());
         }
         return kOk;

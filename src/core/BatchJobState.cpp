@@ -41,6 +41,12 @@ loadBatchJobState(const std::filesystem::path& runDir) {
     state.failedRecords = count("failed_records");
     state.answersTaken = json.contains("answers_taken") && json["answers_taken"].is_boolean() &&
                          json["answers_taken"].get<bool>();
+    if (const auto round = count("round"))
+        state.round = static_cast<int>(*round);
+    if (json.contains("earlier_output_uris") && json["earlier_output_uris"].is_array())
+        for (const auto& uri : json["earlier_output_uris"])
+            if (uri.is_string())
+                state.earlierOutputUris.push_back(uri.get<std::string>());
     return std::optional<BatchJobState>(std::move(state));
 }
 
@@ -48,6 +54,10 @@ std::string saveBatchJobState(const std::filesystem::path& runDir, const BatchJo
     nlohmann::json json = {{"input_uri", state.inputUri}, {"output_uri", state.outputUri},
                            {"job_arn", state.jobArn},     {"status", state.status},
                            {"records", state.records},    {"answers_taken", state.answersTaken}};
+    if (state.round > 1) {
+        json["round"] = state.round;
+        json["earlier_output_uris"] = state.earlierOutputUris;
+    }
     if (!state.message.empty())
         json["message"] = state.message;
     if (state.processedRecords)
@@ -61,6 +71,8 @@ std::string describeBatchJob(const BatchJobState& state) {
     if (state.jobArn.empty())
         return "not submitted yet (" + std::to_string(state.records) + " records)";
     std::string text = state.status.empty() ? std::string("Submitted") : state.status;
+    if (state.round > 1)
+        text = "follow-up job for the failed records, " + text;
     text += ", " + std::to_string(state.processedRecords.value_or(0)) + " of " +
             std::to_string(state.records) + " records processed";
     if (state.failedRecords && *state.failedRecords > 0)

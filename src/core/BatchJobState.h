@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace sds {
 
@@ -21,6 +22,10 @@ struct BatchJobState {
     std::optional<std::int64_t> processedRecords;
     std::optional<std::int64_t> failedRecords;
     bool answersTaken = false; // the output was read into the journal: a resumed run asks on demand
+    // 1 for the run's job; 2 for the follow-up job of the records the first one failed, whose answers are
+    // read from both outputs.
+    int round = 1;
+    std::vector<std::string> earlierOutputUris;
 
     bool operator==(const BatchJobState&) const = default;
 };

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
+#include <set>
 #include <spdlog/spdlog.h>
 #include <thread>
 
@@ -16,7 +18,17 @@ namespace {
 namespace bedrock = providers::bedrock;
 
 constexpr std::size_t kProblemsKept = 5;
-constexpr const char* kRecordsFileName = "records.jsonl";
+// The run's job, and one follow-up job for the records it failed when they are enough for a job of their
+// own; what fails after that is asked on demand.
+constexpr int kMaxBatchRounds = 2;
+
+// "records.jsonl" and "output/" for the run's job, "records-2.jsonl" and "output-2/" for its follow-up.
+std::string recordsFileName(int round) {
+    return round <= 1 ? std::string("records.jsonl") : "records-" + std::to_string(round) + ".jsonl";
+}
+std::string outputFolderName(int round) {
+    return round <= 1 ? std::string("output/") : "output-" + std::to_string(round) + "/";
+}
 
 // Waits `delay`, returning early (false) when `cancel` fires.
 bool waitUnlessCancelled(std::chrono::milliseconds delay, const CancellationToken& cancel) {
@@ -141,35 +153,76 @@ BatchPhaseResult BedrockBatchPhase::run(const CancellationToken& cancel) {
         result.error = error;
         return result;
     }
-    if (state.jobArn.empty()) {
-        const bedrock::BatchJobClient jobs(m_provider.connection(), m_provider.transport());
-        bedrock::BatchJobRequest request;
-        request.jobName = "sds-" + m_inputs.runId;
-        request.roleArn = m_inputs.job.batch.roleArn;
-        request.modelId = m_inputs.job.provider.model;
-        request.inputS3Uri = state.inputUri;
-        request.outputS3Uri = state.outputUri;
-        request.clientRequestToken = "sds-" + m_inputs.runId;
-        auto created = jobs.create(request, cancel);
-        if (!created.ok()) {
-            result.cancelled = created.error().kind == providers::ErrorKind::Cancelled;
-            result.error = result.cancelled ? std::string() : created.error().message;
+    while (true) {
+        if (state.jobArn.empty()) {
+            if (auto error = create(state, result, cancel); !error.empty() || result.cancelled) {
+                result.error = error;
+                return result;
+            }
+        }
+        if (auto error = waitForJob(state, result, cancel); !error.empty() || result.cancelled) {
+            result.error = error;
             return result;
         }
-        state.jobArn = created.value();
-        state.status = bedrock::toString(bedrock::BatchJobStatus::Submitted);
-        spdlog::info("engine: batch job {} created for run {}", state.jobArn, m_inputs.runId);
+        std::vector<BatchRecordPlan> failed;
+        if (auto error = readOutputs(state, result, failed, cancel); !error.empty()) {
+            result.error = error;
+            return result;
+        }
+        const auto status = bedrock::batchJobStatusFromString(state.status);
+        const bool finishedWithOutput = status == bedrock::BatchJobStatus::Completed ||
+                                        status == bedrock::BatchJobStatus::PartiallyCompleted;
+        if (finishedWithOutput && state.round < kMaxBatchRounds &&
+            static_cast<int>(failed.size()) >= kBatchMinimumRecords) {
+            // The answers are read again, with the follow-up's, once it has ended.
+            spdlog::info("engine: {} records of batch job {} failed: they go into a follow-up job",
+                         failed.size(), state.jobArn);
+            state.earlierOutputUris.push_back(state.outputUri);
+            ++state.round;
+            result = {};
+            if (auto error = upload(state, failed, result, cancel); !error.empty() || result.cancelled) {
+                result.error = error;
+                return result;
+            }
+            continue;
+        }
+        state.answersTaken = true;
         if (auto error = save(state); !error.empty()) {
             result.error = error;
             return result;
         }
-    }
-    if (auto error = waitForJob(state, result, cancel); !error.empty() || result.cancelled) {
-        result.error = error;
+        if (result.answers.empty() && !finishedWithOutput)
+            result.error = "the Bedrock batch job " + state.jobArn + " ended " + state.status +
+                           (state.message.empty() ? std::string() : ": " + state.message) +
+                           "; resume the run to ask for its rows on demand";
         return result;
     }
-    result.error = readOutput(state, result, cancel);
-    return result;
+}
+
+std::string BedrockBatchPhase::create(BatchJobState& state, BatchPhaseResult& result,
+                                      const CancellationToken& cancel) {
+    const bedrock::BatchJobClient jobs(m_provider.connection(), m_provider.transport());
+    const std::string name =
+        "sds-" + m_inputs.runId + (state.round > 1 ? "-r" + std::to_string(state.round) : std::string());
+    bedrock::BatchJobRequest request;
+    request.jobName = name;
+    request.roleArn = m_inputs.job.batch.roleArn;
+    request.modelId = m_inputs.job.provider.model;
+    request.inputS3Uri = state.inputUri;
+    request.outputS3Uri = state.outputUri;
+    request.clientRequestToken = name;
+    auto created = jobs.create(request, cancel);
+    if (!created.ok()) {
+        result.cancelled = created.error().kind == providers::ErrorKind::Cancelled;
+        return result.cancelled ? std::string() : created.error().message;
+    }
+    state.jobArn = created.value();
+    state.status = bedrock::toString(bedrock::BatchJobStatus::Submitted);
+    state.message.clear();
+    state.processedRecords.reset();
+    state.failedRecords.reset();
+    spdlog::info("engine: batch job {} created for run {}", state.jobArn, m_inputs.runId);
+    return save(state);
 }
 
 std::string BedrockBatchPhase::submit(BatchJobState& state, BatchPhaseResult& result,
@@ -195,16 +248,30 @@ std::string BedrockBatchPhase::submit(BatchJobState& state, BatchPhaseResult& re
                         " a Bedrock batch job needs: they are sent on demand";
         return {};
     }
+    return upload(state, plan, result, cancel);
+}
+
+std::string BedrockBatchPhase::upload(BatchJobState& state, const std::vector<BatchRecordPlan>& plan,
+                                      BatchPhaseResult& result, const CancellationToken& cancel) {
+    const auto location = bedrock::parseS3Uri(withTrailingSlash(m_inputs.job.batch.s3Uri));
+    if (!location)
+        return "batch.s3_uri \"" + m_inputs.job.batch.s3Uri +
+               "\" is not an S3 location such as s3://my-bucket/prefix/";
     std::string records;
     for (const auto& record : plan)
         records +=
             bedrock::batchRecordLine(record.recordId(), bedrock::buildNativeBody(requestFor(record))) + "\n";
 
     const std::string runPrefix = location->key + m_inputs.runId + "/";
-    const bedrock::S3Location input{location->bucket, runPrefix + kRecordsFileName};
+    const bedrock::S3Location input{location->bucket, runPrefix + recordsFileName(state.round)};
     state.inputUri = input.uri();
-    state.outputUri = bedrock::S3Location{location->bucket, runPrefix + "output/"}.uri();
+    state.outputUri = bedrock::S3Location{location->bucket, runPrefix + outputFolderName(state.round)}.uri();
     state.records = static_cast<std::int64_t>(plan.size());
+    state.jobArn.clear();
+    state.status.clear();
+    state.message.clear();
+    state.processedRecords.reset();
+    state.failedRecords.reset();
     if (auto failure = s3ClientFor(m_provider).putObject(input, records, cancel)) {
         result.cancelled = failure->kind == providers::ErrorKind::Cancelled;
         return result.cancelled ? std::string() : failure->message;
@@ -254,61 +321,64 @@ std::string BedrockBatchPhase::waitForJob(BatchJobState& state, BatchPhaseResult
     }
 }
 
-std::string BedrockBatchPhase::readOutput(BatchJobState& state, BatchPhaseResult& result,
-                                          const CancellationToken& cancel) {
+std::string BedrockBatchPhase::readOutputs(const BatchJobState& state, BatchPhaseResult& result,
+                                           std::vector<BatchRecordPlan>& failed,
+                                           const CancellationToken& cancel) {
     const auto s3 = s3ClientFor(m_provider);
-    const auto outputPrefix = bedrock::parseS3Uri(state.outputUri);
-    if (!outputPrefix)
-        return batchJobStateFile(m_inputs.runDir).string() + ": output_uri \"" + state.outputUri +
-               "\" is not an S3 location";
-    auto keys = s3.listKeys(*outputPrefix, cancel);
-    if (!keys.ok())
-        return keys.error().message;
-    const std::string outputName = std::string(kRecordsFileName) + ".out";
     const auto templateRequest = requestFor({0, 0, m_inputs.job.rowsPerRequest});
-    result.records = static_cast<int>(state.records);
-    int answered = 0;
-    for (const auto& key : keys.value()) {
-        if (!key.ends_with("/" + outputName))
-            continue;
-        auto body = s3.getObject({outputPrefix->bucket, key}, cancel);
-        if (!body.ok())
-            return body.error().message;
-        const auto output = bedrock::parseBatchOutput(body.value());
-        if (output.unreadableLines > 0)
-            noteProblem(result, std::to_string(output.unreadableLines) + " unreadable lines in s3://" +
-                                    outputPrefix->bucket + "/" + key);
-        for (const auto& record : output.records) {
-            const auto plan = recordPlanFromId(record.recordId);
-            if (!plan) {
-                noteProblem(result, "a record with an unknown recordId \"" + record.recordId + "\"");
+    std::set<std::string> answered;
+    std::map<std::string, BatchRecordPlan> failedById;
+    std::vector<std::string> outputUris = state.earlierOutputUris;
+    outputUris.push_back(state.outputUri);
+    for (const auto& outputUri : outputUris) {
+        const auto outputPrefix = bedrock::parseS3Uri(outputUri);
+        if (!outputPrefix)
+            return batchJobStateFile(m_inputs.runDir).string() + ": \"" + outputUri +
+                   "\" is not an S3 location";
+        auto keys = s3.listKeys(*outputPrefix, cancel);
+        if (!keys.ok())
+            return keys.error().message;
+        for (const auto& key : keys.value()) {
+            if (!key.ends_with(".jsonl.out"))
                 continue;
+            auto body = s3.getObject({outputPrefix->bucket, key}, cancel);
+            if (!body.ok())
+                return body.error().message;
+            const auto output = bedrock::parseBatchOutput(body.value());
+            if (output.unreadableLines > 0)
+                noteProblem(result, std::to_string(output.unreadableLines) + " unreadable lines in s3://" +
+                                        outputPrefix->bucket + "/" + key);
+            for (const auto& record : output.records) {
+                const auto plan = recordPlanFromId(record.recordId);
+                if (!plan) {
+                    noteProblem(result, "a record with an unknown recordId \"" + record.recordId + "\"");
+                    continue;
+                }
+                if (answered.contains(record.recordId))
+                    continue;
+                if (!record.modelOutput) {
+                    failedById.emplace(record.recordId, *plan);
+                    noteProblem(result, "batch record failed: " + record.error);
+                    continue;
+                }
+                auto parsed = bedrock::parseNativeResponse(*record.modelOutput, templateRequest);
+                if (!parsed.ok()) {
+                    failedById.emplace(record.recordId, *plan);
+                    noteProblem(result, parsed.error().message);
+                    continue;
+                }
+                answered.insert(record.recordId);
+                failedById.erase(record.recordId);
+                result.tokens += parsed.value().usage;
+                result.answers.push_back({plan->seedIndex, plan->count, std::move(parsed.value())});
             }
-            if (!record.modelOutput) {
-                ++result.failedRecords;
-                noteProblem(result, "batch record failed: " + record.error);
-                continue;
-            }
-            auto parsed = bedrock::parseNativeResponse(*record.modelOutput, templateRequest);
-            if (!parsed.ok()) {
-                ++result.failedRecords;
-                noteProblem(result, parsed.error().message);
-                continue;
-            }
-            ++answered;
-            result.tokens += parsed.value().usage;
-            result.answers.push_back({plan->seedIndex, plan->count, std::move(parsed.value())});
         }
     }
-    const auto status = bedrock::batchJobStatusFromString(state.status);
-    state.answersTaken = true;
-    if (auto error = save(state); !error.empty())
-        return error;
-    if (answered == 0 && status != bedrock::BatchJobStatus::Completed &&
-        status != bedrock::BatchJobStatus::PartiallyCompleted)
-        return "the Bedrock batch job " + state.jobArn + " ended " + state.status +
-               (state.message.empty() ? std::string() : ": " + state.message) +
-               "; resume the run to ask for its rows on demand";
+    failed.clear();
+    for (const auto& [id, plan] : failedById)
+        failed.push_back(plan);
+    result.failedRecords = static_cast<int>(failed.size());
+    result.records = static_cast<int>(answered.size() + failed.size());
     return {};
 }
 

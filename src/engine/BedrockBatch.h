@@ -50,8 +50,9 @@ struct BatchPhaseResult {
 
 // The batch part of a run: builds the job's records (recordId + the model's native body) from the
 // seed × batch plan, uploads them under the job's S3 location, creates the job with the role ARN, polls
-// it with backoff, and reads its output records back as answers for the generation to take in. Every
-// step is kept in runs/<id>/batch.json first, so that a resumed run re-attaches to the same job.
+// it with backoff, and reads its output records back as answers for the generation to take in. When at
+// least a job's minimum of records failed, they go into one follow-up job. Every step is kept in
+// runs/<id>/batch.json first, so that a resumed run re-attaches to the same job.
 class BedrockBatchPhase {
 public:
     struct Inputs {
@@ -72,12 +73,20 @@ public:
     BatchPhaseResult run(const CancellationToken& cancel);
 
 private:
+    // The records of the seeds' missing rows, uploaded; a notice instead when they are too few for a job.
     [[nodiscard]] std::string submit(BatchJobState& state, BatchPhaseResult& result,
+                                     const CancellationToken& cancel);
+    [[nodiscard]] std::string upload(BatchJobState& state, const std::vector<BatchRecordPlan>& plan,
+                                     BatchPhaseResult& result, const CancellationToken& cancel);
+    [[nodiscard]] std::string create(BatchJobState& state, BatchPhaseResult& result,
                                      const CancellationToken& cancel);
     [[nodiscard]] std::string waitForJob(BatchJobState& state, BatchPhaseResult& result,
                                          const CancellationToken& cancel);
-    [[nodiscard]] std::string readOutput(BatchJobState& state, BatchPhaseResult& result,
-                                         const CancellationToken& cancel);
+    // The answers of every round's output (a record answered in any of them counts), and the records
+    // that none answered.
+    [[nodiscard]] std::string readOutputs(const BatchJobState& state, BatchPhaseResult& result,
+                                          std::vector<BatchRecordPlan>& failed,
+                                          const CancellationToken& cancel);
     [[nodiscard]] std::string save(const BatchJobState& state);
     [[nodiscard]] providers::ChatRequest requestFor(const BatchRecordPlan& plan) const;
 

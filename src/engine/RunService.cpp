@@ -187,6 +187,9 @@ RunOutcome outcomeBeforeGeneration(const PreparedRun& run, const BatchPhaseResul
     outcome.progress.rowsRequested = run.job.size;
     outcome.progress.rowsDone = std::min(rows, run.job.size);
     outcome.progress.rowsResumed = outcome.progress.rowsDone;
+    outcome.progress.requestsPlanned = run.job.plannedRequests();
+    if (run.price)
+        outcome.progress.costUsd = run.costBefore.value_or(0.0);
     outcome.problems = batch.problems;
     outcome.failed = run.earlierFailures;
     if (!error.empty()) {
@@ -457,9 +460,10 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
         const bool batchMode = run.job.runsAsBatch() && run.resumeScope == ResumeScope::Everything;
         const std::string batchError =
             batchMode ? runBatchPhase(run, *provider, options, callbacks, cancel, batch) : std::string();
-        const auto withBatch = [&batch](Progress progress) {
+        const int batchRequests = static_cast<int>(batch.answers.size()) + batch.failedRecords;
+        const auto withBatch = [&batch, batchRequests](Progress progress) {
             progress.tokens += batch.tokens;
-            progress.requestsDone += static_cast<int>(batch.answers.size()) + batch.failedRecords;
+            progress.requestsDone += batchRequests;
             return progress;
         };
         if (!batchError.empty() || batch.cancelled) {
@@ -470,7 +474,6 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
             if (run.price)
                 options.spending.spentBeforeUsd +=
                     batchPrice(run.price->price).costUsd(batch.tokens.input, batch.tokens.output);
-            const int batchRequests = static_cast<int>(batch.answers.size()) + batch.failedRecords;
             GenerationRun generation(run.job, std::move(provider), journal, options);
             generation.onProgress([&](const Progress& progress) { onProgress(withBatch(progress)); });
             generation.resumeFrom(run.earlierFailures, run.resumeScope);
@@ -480,8 +483,7 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
                 generation.groundIn(run.chunks);
             generation.takeAnswersFirst(std::move(batch.answers));
             report.outcome = generation.run(cancel);
-            report.outcome.progress.tokens += batch.tokens;
-            report.outcome.progress.requestsDone += batchRequests;
+            report.outcome.progress = withBatch(report.outcome.progress);
             for (const auto& problem : batch.problems)
                 report.outcome.problems.push_back(problem);
         }

@@ -35,15 +35,15 @@ RunController::~RunController() {
 }
 
 RunTicket RunController::start(const JobSpec& job) {
-    return launch({job, {}, engine::ResumeScope::Everything, std::nullopt});
+    return launch({job, {}, engine::ResumeScope::Everything, std::nullopt, m_batchPolling});
 }
 
 RunTicket RunController::resume(const QString& runId, std::optional<double> maxCostUsd) {
-    return launch({{}, runId, engine::ResumeScope::Everything, maxCostUsd});
+    return launch({{}, runId, engine::ResumeScope::Everything, maxCostUsd, m_batchPolling});
 }
 
 RunTicket RunController::retryFailed(const QString& runId) {
-    return launch({{}, runId, engine::ResumeScope::FailedOnly, std::nullopt});
+    return launch({{}, runId, engine::ResumeScope::FailedOnly, std::nullopt, m_batchPolling});
 }
 
 RunTicket RunController::launch(Request request) {
@@ -70,6 +70,7 @@ void RunController::work(const std::shared_ptr<Live>& live, const Request& reque
                          const std::shared_ptr<RunHistory>& history) {
     try {
         engine::RunService service(project, *history);
+        service.setBatchPolling(request.batchPolling);
         engine::PreparedRun prepared;
         std::shared_ptr<providers::Provider> provider;
         if (!request.resumeId.isEmpty()) {
@@ -125,6 +126,15 @@ void RunController::work(const std::shared_ptr<Live>& live, const Request& reque
             std::lock_guard lock(live->mutex);
             live->pendingRows.push_back(std::move(converted));
             scheduleFlush(live);
+        };
+        callbacks.batchStatus = [this, ticket = live->ticket](const BatchJobState& job) {
+            QMetaObject::invokeMethod(
+                this,
+                [this, ticket, summary = qs(describeBatchJob(job))] {
+                    m_states[ticket].batchJob = summary;
+                    emit progressChanged(ticket);
+                },
+                Qt::QueuedConnection);
         };
         const auto report = service.execute(prepared, std::move(provider),
                                             engine::runOptionsFor(prepared.job), callbacks, live->cancel);

@@ -3,6 +3,7 @@
 #include "core/Cancellation.h"
 #include "core/Job.h"
 #include "core/RunHistory.h"
+#include "engine/BedrockBatch.h"
 #include "engine/FailedWork.h"
 #include "engine/GenerationRun.h"
 #include "gui/ProviderAccess.h"
@@ -43,6 +44,7 @@ struct RunState {
     bool progressKnown = false;
     QString error; // why it stopped early or could not start
     QStringList problems;
+    QString batchJob; // a batch run's Bedrock job: status and records processed, once submitted
     QString datasetPath;
     int datasetRows = 0;
     double seconds = 0;
@@ -67,6 +69,9 @@ public:
     void cancel(RunTicket ticket);
     void cancelAll();
 
+    // How often runs started from now on ask a Bedrock batch job's status (shorter in tests).
+    void setBatchPolling(engine::BatchPolling polling) { m_batchPolling = polling; }
+
     [[nodiscard]] const RunState* state(RunTicket ticket) const;
     [[nodiscard]] std::optional<RunTicket> ticketOf(const QString& runId) const;
     [[nodiscard]] bool isActive(const QString& runId) const;
@@ -86,6 +91,7 @@ private:
         QString resumeId;
         engine::ResumeScope scope = engine::ResumeScope::Everything;
         std::optional<double> maxCostUsd;
+        engine::BatchPolling batchPolling;
     };
     RunTicket launch(Request request);
     void work(const std::shared_ptr<Live>& live, const Request& request, const ProviderAccess& access,
@@ -99,6 +105,7 @@ private:
     Workspace& m_workspace;
     AccessSource m_access;
     RunTicket m_nextTicket = 1;
+    engine::BatchPolling m_batchPolling;
     std::map<RunTicket, RunState> m_states;
     std::map<RunTicket, std::shared_ptr<Live>> m_live;
 };

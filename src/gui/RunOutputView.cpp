@@ -458,6 +458,10 @@ void RunOutputView::updateFromState() {
             m_status->setText(tr("Cancelling: keeping the rows that arrived…"));
         else if (state->runId.isEmpty())
             m_status->setText(tr("Starting…"));
+        else if (!state->progressKnown && !state->batchJob.isEmpty())
+            m_status->setText(tr("Waiting for the Bedrock batch job: %1. Closing the app leaves it running; "
+                                 "Resume picks it up again.")
+                                  .arg(state->batchJob));
         else if (!state->progressKnown)
             m_status->setText(state->job.provider.name == "local"
                                   ? tr("Starting the embedded model… (the first rows take a little while)")

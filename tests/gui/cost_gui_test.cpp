@@ -19,6 +19,7 @@
 #include <QCheckBox>
 #include <QLabel>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QTableWidget>
 #include <QToolButton>
 
@@ -44,6 +45,7 @@ private slots:
     void summaryEstimatesAndTheBudgetStopsTheRunUntilResumedHigher();
     void settingsEditThePriceTable();
     void batchChoiceOnSummaryAndJobStatusInGenerations();
+    void batchRunShowsItsJobWhileItRunsAndCompletes();
 };
 
 void TestCost::summaryEstimatesAndTheBudgetStopsTheRunUntilResumedHigher() {
@@ -282,6 +284,59 @@ void TestCost::batchChoiceOnSummaryAndJobStatusInGenerations() {
                 .data(Qt::ToolTipRole)
                 .toString()
                 .contains(QStringLiteral("InProgress, 80 of 200 records processed")));
+}
+
+void TestCost::batchRunShowsItsJobWhileItRunsAndCompletes() {
+    QTemporaryDir dir;
+    Studio studio(dir.path());
+    standin::StandinOptions options;
+    options.awsCredentials = {{"AKIDGUIBATCH00001", "gui-batch-secret"}};
+    options.batch.pollsUntilDone = 1000000;
+    options.batch.failEveryNthRecord = 10;
+    standin::StandinServer server(options);
+    server.start();
+    qputenv("AWS_ENDPOINT_URL", QByteArray::fromStdString(server.baseUrl()));
+    const auto restoreEnvironment = qScopeGuard([] { qunsetenv("AWS_ENDPOINT_URL"); });
+    clickNavigation(studio, 3);
+    typeInto(studio.find<QLineEdit>(QStringLiteral("awsRegionEdit")), QStringLiteral("us-east-1"));
+    typeInto(studio.find<QLineEdit>(QStringLiteral("awsAccessKeyEdit")), QStringLiteral("AKIDGUIBATCH00001"));
+    typeInto(studio.find<QLineEdit>(QStringLiteral("awsSecretKeyEdit")), QStringLiteral("gui-batch-secret"));
+    click(studio.find<QPushButton>(QStringLiteral("saveSettingsButton")));
+    QCOMPARE(text(studio, QStringLiteral("settingsStatusLabel")), QStringLiteral("Settings saved."));
+
+    JobSpec job;
+    job.displayName = "Batch run";
+    job.provider.region = "us-east-1"; // the wizard copies it from Settings
+    job.prompt = "Write questions about the topic with answers.";
+    job.seeds = {"Joins", "Indexes"};
+    job.provider.name = "bedrock";
+    job.provider.model = "anthropic.claude-3-5-sonnet-20240620-v1:0";
+    job.size = 400;
+    job.rowsPerRequest = 2;
+    job.mode = RunMode::BedrockBatch;
+    job.batch = {"s3://sds-gui/batch/", "arn:aws:iam::123456789012:role/BedrockBatch"};
+    auto& runs = studio.context().runs();
+    runs.setBatchPolling({std::chrono::milliseconds(5), std::chrono::milliseconds(20)});
+    const auto ticket = runs.start(job);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        runs.state(ticket)->batchJob.startsWith(QStringLiteral("InProgress")),
+        qPrintable(runs.state(ticket)->batchJob + QStringLiteral(" / ") + runs.state(ticket)->error),
+        kRunTimeoutMs);
+    auto& generations = studio.context().generations();
+    generations.reload();
+    QTRY_COMPARE(generations.index(0, gui::GenerationsModel::Status).data().toString(),
+                 QStringLiteral("Running · batch InProgress"));
+
+    options.batch.pollsUntilDone = 0;
+    server.setOptions(options);
+    QTRY_VERIFY_WITH_TIMEOUT(runs.state(ticket)->finished, kRunTimeoutMs);
+    QVERIFY2(runs.state(ticket)->status == RunStatus::Completed, qPrintable(runs.state(ticket)->error));
+    QCOMPARE(runs.state(ticket)->datasetRows, 400);
+    QCOMPARE(server.stats().batch.jobsCreated, std::uint64_t{1});
+    QVERIFY(server.stats().chatRequests >= 20U);
+    generations.reload();
+    QTRY_COMPARE(generations.index(0, gui::GenerationsModel::Status).data().toString(),
+                 QStringLiteral("Completed"));
 }
 
 int main(int argc, char** argv) {

@@ -140,6 +140,8 @@ TEST_F(CliBatchTest, AKilledRunResumesByReattachingToItsJob) {
     EXPECT_EQ(interrupted["status"], "interrupted");
     EXPECT_EQ(interrupted["batch_job"]["job_arn"], arn);
     EXPECT_EQ(interrupted["batch_job"]["status"], "InProgress");
+    const auto table = sds({"runs"});
+    EXPECT_NE(table.out.find("interrupted (batch InProgress)"), std::string::npos) << table.out;
 
     options.batch.pollsUntilDone = 0;
     server->setOptions(options);

@@ -177,6 +177,11 @@ TEST_F(BatchRunService, AFullRunTakesTheJobsAnswersAndAsksTheFailedRecordsOnDema
     EXPECT_TRUE(server->s3Object("sds-batch-bucket", "jobs/" + run.id + "/records.jsonl"));
     ASSERT_FALSE(statuses.empty());
     EXPECT_EQ(statuses.back(), "PartiallyCompleted");
+    const auto record = history.find(run.id);
+    ASSERT_TRUE(record);
+    EXPECT_EQ(record->requestsDone, 200 + static_cast<int>(stats.chatRequests))
+        << "the job's 200 records and the requests sent on demand";
+    EXPECT_EQ(record->inputTokens, report.outcome.progress.tokens.input);
 
     const auto metadata = readJsonFile(run.runDir / "metadata.json");
     ASSERT_TRUE(metadata.ok());
@@ -189,6 +194,59 @@ TEST_F(BatchRunService, AFullRunTakesTheJobsAnswersAndAsksTheFailedRecordsOnDema
     EXPECT_LT(*report.outcome.progress.costUsd, 0.75 * onDemand.costUsd(tokens.input, tokens.output))
         << "most tokens are priced at the batch price";
     EXPECT_GT(*report.outcome.progress.costUsd, 0.5 * onDemand.costUsd(tokens.input, tokens.output) - 1e-9);
+}
+
+TEST_F(BatchRunService, EnoughFailedRecordsGoIntoOneFollowUpJobAndTheRestOnDemand) {
+    auto options = server->options();
+    options.batch.failEveryNthRecord = 2;
+    server->setOptions(options);
+    auto prepared = service.prepare(batchJob());
+    ASSERT_TRUE(std::holds_alternative<PreparedRun>(prepared)) << std::get<std::string>(prepared);
+    const auto& run = std::get<PreparedRun>(prepared);
+    const auto report = service.execute(run, provider(), testing::fastRunOptions(7), {}, CancellationToken{});
+    ASSERT_EQ(report.outcome.status, RunStatus::Completed) << report.outcome.error;
+    EXPECT_EQ(report.datasetRows, 400U);
+    EXPECT_EQ(server->stats().batch.jobsCreated, 2U)
+        << "the run's job and one follow-up for its 100 failures";
+    const auto state = savedState(run);
+    EXPECT_EQ(state.round, 2);
+    EXPECT_EQ(state.records, 100);
+    EXPECT_EQ(state.earlierOutputUris.size(), 1U);
+    EXPECT_EQ(state.inputUri, "s3://sds-batch-bucket/jobs/" + run.id + "/records-2.jsonl");
+    EXPECT_TRUE(state.answersTaken);
+    EXPECT_GE(server->stats().chatRequests, 50U) << "the follow-up's 50 failures were asked on demand";
+    EXPECT_LT(server->stats().chatRequests, 100U);
+}
+
+TEST_F(BatchRunService, AResumeWhileTheFollowUpJobRunsReattachesToIt) {
+    auto options = server->options();
+    options.batch.failEveryNthRecord = 2;
+    options.batch.pollsUntilDone = 3;
+    server->setOptions(options);
+    auto prepared = service.prepare(batchJob());
+    ASSERT_TRUE(std::holds_alternative<PreparedRun>(prepared)) << std::get<std::string>(prepared);
+    auto& run = std::get<PreparedRun>(prepared);
+    CancellationToken cancel;
+    RunCallbacks callbacks;
+    callbacks.batchStatus = [&](const BatchJobState& state) {
+        if (state.round == 2 && state.status == "InProgress")
+            cancel.cancel();
+    };
+    const auto first = service.execute(run, provider(), testing::fastRunOptions(7), callbacks, cancel);
+    ASSERT_EQ(first.outcome.status, RunStatus::Cancelled) << first.outcome.error;
+    const std::string followUp = savedState(run).jobArn;
+    EXPECT_EQ(server->stats().batch.jobsCreated, 2U);
+
+    run.lock.reset();
+    auto resumed = service.prepareResume(run.id);
+    ASSERT_TRUE(std::holds_alternative<PreparedRun>(resumed)) << std::get<std::string>(resumed);
+    const auto second = service.execute(std::get<PreparedRun>(resumed), provider(),
+                                        testing::fastRunOptions(7), {}, CancellationToken{});
+    ASSERT_EQ(second.outcome.status, RunStatus::Completed) << second.outcome.error;
+    EXPECT_EQ(second.datasetRows, 400U);
+    EXPECT_EQ(server->stats().batch.jobsCreated, 2U) << "re-attached to the follow-up job";
+    EXPECT_EQ(savedState(run).jobArn, followUp);
+    EXPECT_LT(server->stats().chatRequests, 100U) << "the first job's answers were read again, not re-asked";
 }
 
 TEST_F(BatchRunService, AResumeInTheMiddleOfPollingReattachesToTheSameJob) {
@@ -209,6 +267,10 @@ TEST_F(BatchRunService, AResumeInTheMiddleOfPollingReattachesToTheSameJob) {
     EXPECT_NE(first.outcome.error.find("re-attach"), std::string::npos) << first.outcome.error;
     const std::string arn = savedState(run).jobArn;
     ASSERT_FALSE(arn.empty());
+    const auto waiting = history.find(run.id);
+    ASSERT_TRUE(waiting);
+    EXPECT_EQ(waiting->status, RunStatus::Cancelled);
+    EXPECT_EQ(waiting->costUsd, 0.0) << "nothing spent yet, and the price is still known";
     EXPECT_FALSE(savedState(run).answersTaken);
     const auto pollsBefore = server->stats().batch.statusPolls;
 
