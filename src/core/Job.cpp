@@ -1,5 +1,6 @@
 #include "core/Job.h"
 
+#include "core/S3Location.h"
 #include "core/Text.h"
 
 #include <cmath>
@@ -299,9 +300,9 @@ std::vector<std::string> batchProblems(const JobSpec& job) {
     if (job.workflow != Workflow::SupervisedFineTuning)
         problems.push_back("mode \"batch\" generates from seeds or documents; curation runs on demand");
     const auto& uri = job.batch.s3Uri;
-    const auto bucketEnd = uri.find('/', 5);
-    if (!uri.starts_with("s3://") || bucketEnd == 5 || uri.size() <= 5)
-        problems.push_back("batch.s3_uri must be an S3 location such as s3://my-bucket/sds-batch/, got \"" +
+    if (!parseS3Uri(uri))
+        problems.push_back("batch.s3_uri must be an S3 location such as s3://my-bucket/sds-batch/ (bucket "
+                           "names: 3 to 63 characters of a-z, 0-9, '.' and '-'), got \"" +
                            uri + "\"");
     const auto& role = job.batch.roleArn;
     if (!role.starts_with("arn:aws") || role.find(":iam::") == std::string::npos ||

@@ -186,10 +186,15 @@ BatchPhaseResult BedrockBatchPhase::run(const CancellationToken& cancel) {
             }
             continue;
         }
-        state.answersTaken = true;
-        if (auto error = save(state); !error.empty()) {
-            result.error = error;
-            return result;
+        // With answers, the run marks them taken once they are in its journal (markBatchAnswersTaken):
+        // a process killed before that reads the output again on resume, and the journal's rows make
+        // the answers read twice duplicates.
+        if (result.answers.empty()) {
+            state.answersTaken = true;
+            if (auto error = save(state); !error.empty()) {
+                result.error = error;
+                return result;
+            }
         }
         if (result.answers.empty() && !finishedWithOutput)
             result.error = "the Bedrock batch job " + state.jobArn + " ended " + state.status +
@@ -379,7 +384,27 @@ std::string BedrockBatchPhase::readOutputs(const BatchJobState& state, BatchPhas
         failed.push_back(plan);
     result.failedRecords = static_cast<int>(failed.size());
     result.records = static_cast<int>(answered.size() + failed.size());
+    // A job that was stopped or expired, or an output file cut short, leaves records with no line at
+    // all; their rows are asked on demand like the failed ones, but the user is told.
+    if (state.earlierOutputUris.empty() && result.records < state.records) {
+        result.problems.insert(result.problems.begin(), std::to_string(state.records - result.records) +
+                                                            " of " + std::to_string(state.records) +
+                                                            " records are missing from the output of job " +
+                                                            state.jobArn + " (" + state.status + ")");
+        result.records = state.records;
+    }
     return {};
+}
+
+std::string markBatchAnswersTaken(const std::filesystem::path& runDir) {
+    auto loaded = loadBatchJobState(runDir);
+    if (auto* error = std::get_if<std::string>(&loaded))
+        return *error;
+    auto& state = std::get<std::optional<BatchJobState>>(loaded);
+    if (!state || state->answersTaken)
+        return {};
+    state->answersTaken = true;
+    return saveBatchJobState(runDir, *state);
 }
 
 } // namespace sds::engine

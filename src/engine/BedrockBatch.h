@@ -96,4 +96,8 @@ private:
     std::function<void(const BatchJobState&)> m_statusCallback;
 };
 
+// Records in runs/<id>/batch.json that the job's answers are in the run's journal, so that a resumed
+// run asks for what is missing on demand instead of reading the job's output again.
+[[nodiscard]] std::string markBatchAnswersTaken(const std::filesystem::path& runDir);
+
 } // namespace sds::engine

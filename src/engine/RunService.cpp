@@ -481,8 +481,12 @@ RunReport RunService::execute(const PreparedRun& run, std::shared_ptr<providers:
                 generation.onRow(callbacks.row);
             if (!run.chunks.empty())
                 generation.groundIn(run.chunks);
+            const bool tookBatchAnswers = !batch.answers.empty();
             generation.takeAnswersFirst(std::move(batch.answers));
             report.outcome = generation.run(cancel);
+            if (tookBatchAnswers)
+                if (auto error = markBatchAnswersTaken(run.runDir); !error.empty())
+                    spdlog::warn("{}", error);
             report.outcome.progress = withBatch(report.outcome.progress);
             for (const auto& problem : batch.problems)
                 report.outcome.problems.push_back(problem);

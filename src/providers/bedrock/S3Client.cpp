@@ -8,14 +8,6 @@
 namespace sds::providers::bedrock {
 namespace {
 
-bool validBucketName(std::string_view name) {
-    if (name.size() < 3 || name.size() > 63)
-        return false;
-    return std::all_of(name.begin(), name.end(), [](unsigned char c) {
-        return std::islower(c) || std::isdigit(c) || c == '.' || c == '-';
-    });
-}
-
 std::string decodeXmlEntities(std::string_view text) {
     static const std::pair<std::string_view, char> entities[] = {
         {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
@@ -61,21 +53,6 @@ ProviderError cancelled() {
 
 } // namespace
 
-std::optional<S3Location> parseS3Uri(std::string_view uri) {
-    constexpr std::string_view scheme = "s3://";
-    if (!uri.starts_with(scheme))
-        return std::nullopt;
-    uri.remove_prefix(scheme.size());
-    const auto slash = uri.find('/');
-    S3Location location;
-    location.bucket = std::string(uri.substr(0, slash));
-    if (slash != std::string_view::npos)
-        location.key = std::string(uri.substr(slash + 1));
-    if (!validBucketName(location.bucket))
-        return std::nullopt;
-    return location;
-}
-
 std::vector<std::string> xmlElementTexts(std::string_view xml, std::string_view name) {
     std::vector<std::string> texts;
     const std::string open = "<" + std::string(name) + ">";
@@ -97,11 +74,21 @@ std::vector<std::string> xmlElementTexts(std::string_view xml, std::string_view 
 S3Client::S3Client(S3Connection connection, http::Transport transport)
     : m_connection(std::move(connection)), m_transport(std::move(transport)) {}
 
+// Virtual-hosted ("https://bucket.s3.region.amazonaws.com/") unless an endpoint is set or the bucket's
+// name has a dot, which the *.s3 wildcard certificate does not cover: then path-style
+// ("https://s3.region.amazonaws.com/bucket/").
+std::string S3Client::bucketUrl(const std::string& bucket) const {
+    if (!m_connection.endpoint.empty())
+        return m_connection.endpoint + "/" + bucket + "/";
+    const std::string domain =
+        m_connection.region.starts_with("cn-") ? ".amazonaws.com.cn" : ".amazonaws.com";
+    if (bucket.find('.') != std::string::npos)
+        return "https://s3." + m_connection.region + domain + "/" + bucket + "/";
+    return "https://" + bucket + ".s3." + m_connection.region + domain + "/";
+}
+
 std::string S3Client::objectUrl(const S3Location& object) const {
-    const std::string key = aws::uriEncode(object.key, false);
-    if (m_connection.endpoint.empty())
-        return "https://" + object.bucket + ".s3." + m_connection.region + ".amazonaws.com/" + key;
-    return m_connection.endpoint + "/" + object.bucket + "/" + key;
+    return bucketUrl(object.bucket) + aws::uriEncode(object.key, false);
 }
 
 http::HttpResult S3Client::send(const std::string& method, const std::string& url, std::string body,
@@ -222,13 +209,13 @@ Result<std::vector<std::string>> S3Client::listKeys(const S3Location& prefix,
                                                     const CancellationToken& cancel) const {
     std::vector<std::string> keys;
     std::string continuation;
-    const std::string bucketUrl = m_connection.endpoint.empty() ? "https://" + prefix.bucket + ".s3." +
-                                                                      m_connection.region + ".amazonaws.com/"
-                                                                : m_connection.endpoint + "/" + prefix.bucket;
+    std::string listUrl = bucketUrl(prefix.bucket);
+    if (listUrl.ends_with("/" + prefix.bucket + "/"))
+        listUrl.pop_back(); // path-style lists at "/bucket", as S3 documents it
     while (true) {
         if (cancel.isCancelled())
             return cancelled();
-        std::string url = bucketUrl + "?list-type=2&prefix=" + aws::uriEncode(prefix.key, true);
+        std::string url = listUrl + "?list-type=2&prefix=" + aws::uriEncode(prefix.key, true);
         if (!continuation.empty())
             url += "&continuation-token=" + aws::uriEncode(continuation, true);
         const auto result = send("GET", url, "", cancel);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/Cancellation.h"
+#include "core/S3Location.h"
 #include "providers/Provider.h"
 #include "providers/bedrock/SigV4.h"
 #include "providers/http/Http.h"
@@ -15,16 +16,8 @@
 
 namespace sds::providers::bedrock {
 
-// "s3://bucket/some/prefix/" -> {"bucket", "some/prefix/"}.
-struct S3Location {
-    std::string bucket;
-    std::string key; // an object key, or a prefix ending in '/' (may be empty)
-    [[nodiscard]] std::string uri() const { return "s3://" + bucket + "/" + key; }
-    bool operator==(const S3Location&) const = default;
-};
-
-// Nothing when `uri` is not s3://bucket[/key] with a valid bucket name.
-[[nodiscard]] std::optional<S3Location> parseS3Uri(std::string_view uri);
+using sds::parseS3Uri;
+using sds::S3Location;
 
 struct S3Connection {
     aws::AwsCredentials credentials;
@@ -59,6 +52,7 @@ public:
                                                             const CancellationToken& cancel) const;
 
     [[nodiscard]] std::string objectUrl(const S3Location& object) const;
+    [[nodiscard]] std::string bucketUrl(const std::string& bucket) const;
 
 private:
     [[nodiscard]] http::HttpResult send(const std::string& method, const std::string& url, std::string body,

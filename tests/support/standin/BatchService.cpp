@@ -84,24 +84,11 @@ std::string signedService(const ReceivedRequest& request) {
     return parts.size() == 5 ? parts[3] : std::string();
 }
 
+// A Llama body's prompt, else the user messages' text.
 std::string userTextOf(const nlohmann::json& body) {
     if (body.contains("prompt") && body["prompt"].is_string())
         return body["prompt"].get<std::string>();
-    std::string text;
-    if (!body.contains("messages") || !body["messages"].is_array())
-        return text;
-    for (const auto& message : body["messages"]) {
-        if (!message.is_object() || message.value("role", "") != "user" || !message.contains("content"))
-            continue;
-        const auto& content = message["content"];
-        if (content.is_string())
-            text += content.get<std::string>() + "\n";
-        else if (content.is_array())
-            for (const auto& part : content)
-                if (part.is_object() && part.contains("text") && part["text"].is_string())
-                    text += part["text"].get<std::string>() + "\n";
-    }
-    return text;
+    return userText(body);
 }
 
 // The schema a native body asks its answer to follow: Anthropic's forced tool, or a Converse-style
@@ -356,6 +343,9 @@ void BatchService::finish(Job& job, const BatchScenario& scenario) {
     const std::string records = m_buckets[input->bucket][input->key];
     std::string lines;
     int position = 0;
+    const auto recordCount = static_cast<int>(std::count(records.begin(), records.end(), '\n')) +
+                             (records.empty() || records.ends_with('\n') ? 0 : 1);
+    const int lastWritten = recordCount - scenario.omitLastRecords;
     std::size_t start = 0;
     while (start < records.size()) {
         auto end = records.find('\n', start);
@@ -366,6 +356,8 @@ void BatchService::finish(Job& job, const BatchScenario& scenario) {
         if (!record.is_object())
             continue;
         ++position;
+        if (position > lastWritten)
+            continue;
         const bool fail = scenario.failEveryNthRecord > 0 && position % scenario.failEveryNthRecord == 0;
         job.errorRecords += fail ? 1 : 0;
         lines += answerLine(job.modelId, record, fail) + "\n";

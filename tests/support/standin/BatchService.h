@@ -22,6 +22,8 @@ struct BatchScenario {
     int pollsUntilDone = 2;
     // Every n-th input record (1-based) fails with an "error" instead of a modelOutput; 0: none fail.
     int failEveryNthRecord = 0;
+    // The output leaves out this many of the last records altogether (a job stopped or expired midway).
+    int omitLastRecords = 0;
     // The job ends Failed (with a message) and writes no output.
     bool failJob = false;
 };

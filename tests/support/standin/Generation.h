@@ -27,6 +27,28 @@ inline constexpr int maxItemsPerAnswer = 1000;
 
 [[nodiscard]] PromptFacts readPrompt(std::string_view userText);
 
+// The text of every user message, joined by newlines. Content is a string or a list of parts
+// ({"type":"text","text":...} for OpenAI, {"text":...} for Converse).
+template <typename JsonBody> // Json or nlohmann::json
+[[nodiscard]] std::string userText(const JsonBody& body) {
+    std::string text;
+    if (!body.contains("messages") || !body["messages"].is_array())
+        return text;
+    for (const auto& message : body["messages"]) {
+        if (!message.is_object() || message.value("role", "") != "user" || !message.contains("content"))
+            continue;
+        const auto& content = message["content"];
+        if (content.is_string()) {
+            text += content.template get<std::string>() + "\n";
+        } else if (content.is_array()) {
+            for (const auto& part : content)
+                if (part.is_object() && part.contains("text") && part["text"].is_string())
+                    text += part["text"].template get<std::string>() + "\n";
+        }
+    }
+    return text;
+}
+
 // A question about `topic` for case `caseNumber`. Questions of different cases share few words, so they
 // are neither exact nor near-duplicates (ROUGE-L well under 0.7) of each other: fourteen words drawn
 // from a fixed vocabulary by the case number.

@@ -95,27 +95,6 @@ http::Headers retryAfterHeader(const StandinOptions& options) {
     return {{"Retry-After", std::to_string(options.retryAfterSeconds)}};
 }
 
-// The text of every user message, joined by newlines. Content is a string or a list of parts
-// ({"type":"text","text":...} for OpenAI, {"text":...} for Converse).
-std::string userText(const Json& body) {
-    std::string text;
-    if (!body.contains("messages") || !body["messages"].is_array())
-        return text;
-    for (const auto& message : body["messages"]) {
-        if (!message.is_object() || message.value("role", "") != "user" || !message.contains("content"))
-            continue;
-        const Json& content = message["content"];
-        if (content.is_string()) {
-            text += content.get<std::string>() + "\n";
-        } else if (content.is_array()) {
-            for (const auto& part : content)
-                if (part.is_object() && part.contains("text") && part["text"].is_string())
-                    text += part["text"].get<std::string>() + "\n";
-        }
-    }
-    return text;
-}
-
 // What a prompt is about: a curation prompt's input, else a generation prompt's topic.
 std::string subjectOf(const PromptFacts& facts) {
     return facts.curationInput.value_or(facts.topic);

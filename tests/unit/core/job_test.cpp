@@ -120,6 +120,12 @@ TEST(Job, BatchModeRoundTripsAndItsLimitsAreNamed) {
     EXPECT_NE(wrongProblems[1].find("batch.s3_uri"), std::string::npos);
     EXPECT_NE(wrongProblems[2].find("batch.role_arn"), std::string::npos);
 
+    JobSpec badBucket = job;
+    badBucket.batch.s3Uri = "s3://My_Bucket/sds/";
+    const auto bucketProblems = batchProblems(badBucket);
+    ASSERT_EQ(bucketProblems.size(), 1U);
+    EXPECT_NE(bucketProblems[0].find("\"s3://My_Bucket/sds/\""), std::string::npos) << bucketProblems[0];
+
     const auto badMode = jobFromJson({{"mode", "fast"}}, "job.json");
     EXPECT_EQ(badMode.error, "job.json: field \"mode\" must be \"on_demand\" or \"batch\", not \"fast\"");
 }

@@ -10,6 +10,7 @@
 #include "testsupport/ScriptedProvider.h"
 #include "testsupport/TempDir.h"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 namespace sds::engine {
@@ -247,6 +248,49 @@ TEST_F(BatchRunService, AResumeWhileTheFollowUpJobRunsReattachesToIt) {
     EXPECT_EQ(server->stats().batch.jobsCreated, 2U) << "re-attached to the follow-up job";
     EXPECT_EQ(savedState(run).jobArn, followUp);
     EXPECT_LT(server->stats().chatRequests, 100U) << "the first job's answers were read again, not re-asked";
+}
+
+TEST_F(BatchRunService, AnswersReadButNotYetInTheJournalAreReadAgainWithoutANewJob) {
+    auto prepared = service.prepare(batchJob());
+    ASSERT_TRUE(std::holds_alternative<PreparedRun>(prepared)) << std::get<std::string>(prepared);
+    auto& run = std::get<PreparedRun>(prepared);
+    const auto bedrockProvider = std::dynamic_pointer_cast<providers::bedrock::BedrockProvider>(provider());
+    ASSERT_TRUE(bedrockProvider);
+    // The phase alone: the job ends and its output is read, as if the process died before the
+    // generation took the answers into the journal.
+    BedrockBatchPhase phase({run.id, run.runDir, run.journalPath, run.job, {}, testing::fastRunOptions(7)},
+                            *bedrockProvider, {std::chrono::milliseconds(1), std::chrono::milliseconds(5)});
+    const auto read = phase.run(CancellationToken{});
+    ASSERT_EQ(read.error, "");
+    EXPECT_EQ(read.answers.size(), 180U) << "200 records, every 10th failed";
+    EXPECT_FALSE(savedState(run).answersTaken) << "nothing is in the journal yet";
+
+    const auto report = service.execute(run, provider(), testing::fastRunOptions(7), {}, CancellationToken{});
+    ASSERT_EQ(report.outcome.status, RunStatus::Completed) << report.outcome.error;
+    EXPECT_EQ(report.datasetRows, 400U);
+    EXPECT_EQ(server->stats().batch.jobsCreated, 1U) << "the job's output was read again, not bought again";
+    EXPECT_LT(server->stats().chatRequests, 60U) << "only the failed records went on demand";
+    EXPECT_TRUE(savedState(run).answersTaken);
+}
+
+TEST_F(BatchRunService, RecordsMissingFromTheOutputAreToldAndAskedOnDemand) {
+    auto options = server->options();
+    options.batch.failEveryNthRecord = 0;
+    options.batch.omitLastRecords = 30;
+    server->setOptions(options);
+    auto prepared = service.prepare(batchJob());
+    ASSERT_TRUE(std::holds_alternative<PreparedRun>(prepared)) << std::get<std::string>(prepared);
+    const auto& run = std::get<PreparedRun>(prepared);
+    const auto report = service.execute(run, provider(), testing::fastRunOptions(7), {}, CancellationToken{});
+    ASSERT_EQ(report.outcome.status, RunStatus::Completed) << report.outcome.error;
+    EXPECT_EQ(report.datasetRows, 400U);
+    EXPECT_EQ(server->stats().batch.jobsCreated, 1U);
+    EXPECT_GE(server->stats().chatRequests, 30U) << "the 30 missing records' rows were asked on demand";
+    const auto told = std::find_if(
+        report.outcome.problems.begin(), report.outcome.problems.end(), [](const std::string& problem) {
+            return problem.find("30 of 200 records are missing") != std::string::npos;
+        });
+    EXPECT_NE(told, report.outcome.problems.end()) << ::testing::PrintToString(report.outcome.problems);
 }
 
 TEST_F(BatchRunService, AResumeInTheMiddleOfPollingReattachesToTheSameJob) {

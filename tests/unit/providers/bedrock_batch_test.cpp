@@ -97,6 +97,17 @@ TEST(S3Client, UsesVirtualHostedUrlsOnAwsAndPathStyleOnAnOverride) {
               "http://127.0.0.1:9000/bucket-1/a/b.jsonl");
 }
 
+TEST(S3Client, DottedBucketsArePathStyleAndChinaRegionsUseTheirDomain) {
+    S3Connection aws;
+    aws.region = "eu-west-1";
+    EXPECT_EQ(S3Client(aws, {}).objectUrl({"data.example.com", "x.jsonl"}),
+              "https://s3.eu-west-1.amazonaws.com/data.example.com/x.jsonl")
+        << "the *.s3 certificate does not cover a dotted bucket name";
+    aws.region = "cn-north-1";
+    EXPECT_EQ(S3Client(aws, {}).objectUrl({"bucket-1", "x.jsonl"}),
+              "https://bucket-1.s3.cn-north-1.amazonaws.com.cn/x.jsonl");
+}
+
 TEST(Xml, ElementTextsAreDecoded) {
     EXPECT_EQ(xmlElementTexts("<a><Key>x&amp;y</Key><Key>z</Key></a>", "Key"),
               (std::vector<std::string>{"x&y", "z"}));
