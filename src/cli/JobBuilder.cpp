@@ -161,6 +161,9 @@ JobBuildResult buildDraft(const GenerateFlags& flags, const TemplateRegistry& te
         job.batch.s3Uri = *flags.batchS3Uri;
     if (flags.batchRoleArn)
         job.batch.roleArn = *flags.batchRoleArn;
+    if ((flags.batchS3Uri || flags.batchRoleArn) && job.mode != RunMode::BedrockBatch)
+        return {std::nullopt, std::string(flags.batchS3Uri ? "--batch-s3-uri" : "--batch-role-arn") +
+                                  " is for a Bedrock batch job: add --mode batch, or leave it out"};
     if (curation) {
         // The template's question-writing prompt, seeds and question/answer examples do not fit curation:
         // the instruction and examples are the user's.

@@ -173,6 +173,10 @@ TEST_F(CliBatchTest, BatchModeOutsideItsLimitsIsAClearError) {
     expectBadInput(sds(batch({}, "20")), {"at least 100 requests", "plans 10"});
     expectBadInput(sds(batch({}, "200", "BedrockBatch")), {"batch.role_arn", "\"BedrockBatch\""});
     expectBadInput(sds(batch({}, "200", kRole, "fast")), {"--mode", "\"fast\""});
+    expectBadInput(
+        sds({"generate", "--provider", "openai", "--endpoint", server->baseUrl() + "/v1", "--model",
+             "standin-model", "--size", "5", "--batch-s3-uri", "s3://sds-cli-bucket/x/"}),
+        {"--batch-s3-uri", "add --mode batch"});
     EXPECT_EQ(server->stats().batch.s3Requests, 0U);
 }
 

@@ -375,11 +375,36 @@ Result<std::string> BatchJobClient::create(const BatchJobRequest& request,
     }
     const auto json = nlohmann::json::parse(result.body, nullptr, false);
     const std::string arn = stringField(json, "jobArn");
-    if (arn.empty())
-        return ProviderError{ErrorKind::MalformedResponse,
-                             "CreateModelInvocationJob at " + context.endpointHost + " returned no jobArn",
-                             result.status, std::nullopt};
-    return arn;
+    if (!arn.empty())
+        return arn;
+    auto found = findByName(request.jobName, cancel);
+    if (!found.ok() || !found.value().empty())
+        return found;
+    return ProviderError{ErrorKind::MalformedResponse,
+                         "CreateModelInvocationJob at " + context.endpointHost +
+                             " returned no jobArn and no job is named \"" + request.jobName + "\"",
+                         result.status, std::nullopt};
+}
+
+Result<std::string> BatchJobClient::findByName(const std::string& jobName,
+                                               const CancellationToken& cancel) const {
+    const std::string url = m_connection.endpoints.control +
+                            "/model-invocation-jobs?nameContains=" + aws::uriEncode(jobName, true);
+    const auto result = send("GET", url, "", cancel);
+    const ErrorContext context{http::parseUrl(url) ? http::parseUrl(url)->hostHeader() : url, "",
+                               m_connection.credentials.accessKeyId, m_connection.credentialSource};
+    if (!result.ok()) {
+        auto error = mapBedrockError(result, context);
+        error.message = "ListModelInvocationJobs: " + error.message;
+        return error;
+    }
+    const auto json = nlohmann::json::parse(result.body, nullptr, false);
+    if (json.is_object() && json.contains("invocationJobSummaries") &&
+        json["invocationJobSummaries"].is_array())
+        for (const auto& summary : json["invocationJobSummaries"])
+            if (stringField(summary, "jobName") == jobName)
+                return stringField(summary, "jobArn");
+    return std::string();
 }
 
 Result<BatchJobInfo> BatchJobClient::get(const std::string& jobArn, const CancellationToken& cancel) const {

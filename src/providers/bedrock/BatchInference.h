@@ -87,9 +87,13 @@ class BatchJobClient {
 public:
     BatchJobClient(Connection connection, http::Transport transport);
 
-    // The new job's ARN.
+    // The new job's ARN. A repeated call with the same client request token makes no second job; when
+    // Bedrock then answers without the ARN, the job is looked up by its name.
     [[nodiscard]] Result<std::string> create(const BatchJobRequest& request,
                                              const CancellationToken& cancel) const;
+    // ListModelInvocationJobs by name: the ARN of the job named exactly `jobName`, empty when none is.
+    [[nodiscard]] Result<std::string> findByName(const std::string& jobName,
+                                                 const CancellationToken& cancel) const;
     [[nodiscard]] Result<BatchJobInfo> get(const std::string& jobArn, const CancellationToken& cancel) const;
 
 private:

@@ -126,7 +126,12 @@ std::optional<Reply> BatchService::handle(const ReceivedRequest& request, const 
     if (request.path == jobsPath && request.method == "POST") {
         if (auto refusal = checkSignature(request, "bedrock"))
             return refusal;
-        return createJob(request);
+        return createJob(request, scenario);
+    }
+    if (request.path == "/model-invocation-jobs" && request.method == "GET") {
+        if (auto refusal = checkSignature(request, "bedrock"))
+            return refusal;
+        return listJobs(request);
     }
     if (request.path.starts_with(std::string(jobsPath) + "/") && request.method == "GET") {
         if (auto refusal = checkSignature(request, "bedrock"))
@@ -247,7 +252,7 @@ Reply BatchService::s3(const ReceivedRequest& request) {
     return s3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
 }
 
-Reply BatchService::createJob(const ReceivedRequest& request) {
+Reply BatchService::createJob(const ReceivedRequest& request, const BatchScenario& scenario) {
     constexpr std::string_view validation = "ValidationException";
     const auto body = nlohmann::json::parse(request.body, nullptr, false);
     if (!body.is_object())
@@ -274,7 +279,8 @@ Reply BatchService::createJob(const ReceivedRequest& request) {
     const std::string token = field("/clientRequestToken");
     if (!token.empty())
         if (const auto earlier = m_jobsByToken.find(token); earlier != m_jobsByToken.end())
-            return jsonAnswer(200, {{"jobArn", earlier->second}});
+            return scenario.repeatedTokenGetsNoArn ? jsonAnswer(200, nlohmann::json::object())
+                                                   : jsonAnswer(200, {{"jobArn", earlier->second}});
     if (!input || !m_buckets[input->bucket].contains(input->key))
         return controlError(400, validation, "The input file " + job.inputUri + " does not exist.");
     const std::string& records = m_buckets[input->bucket][input->key];
@@ -285,6 +291,7 @@ Reply BatchService::createJob(const ReceivedRequest& request) {
                                 " records; a batch inference job needs at least " +
                                 std::to_string(kBatchMinimumRecords) + ".");
     job.id = newJobId(m_nextNumber++);
+    job.name = jobName;
     job.arn = "arn:aws:bedrock:" + m_region + ":000000000000:model-invocation-job/" + job.id;
     if (!token.empty())
         m_jobsByToken[token] = job.arn;
@@ -292,6 +299,17 @@ Reply BatchService::createJob(const ReceivedRequest& request) {
     const std::string arn = job.arn;
     m_jobs[arn] = std::move(job);
     return jsonAnswer(200, {{"jobArn", arn}});
+}
+
+Reply BatchService::listJobs(const ReceivedRequest& request) {
+    const auto parameters = queryParameters(request.query);
+    const auto nameContains = parameters.find("nameContains");
+    std::lock_guard lock(m_mutex);
+    nlohmann::json summaries = nlohmann::json::array();
+    for (const auto& [arn, job] : m_jobs)
+        if (nameContains == parameters.end() || job.name.find(nameContains->second) != std::string::npos)
+            summaries.push_back({{"jobArn", arn}, {"jobName", job.name}, {"modelId", job.modelId}});
+    return jsonAnswer(200, {{"invocationJobSummaries", summaries}});
 }
 
 Reply BatchService::getJob(const std::string& arn, const BatchScenario& scenario) {
@@ -312,7 +330,7 @@ Reply BatchService::getJob(const std::string& arn, const BatchScenario& scenario
         processed = job.totalRecords * (job.polls - 1) / std::max(1, scenario.pollsUntilDone);
     }
     nlohmann::json body = {{"jobArn", job.arn},
-                           {"jobName", job.id},
+                           {"jobName", job.name},
                            {"modelId", job.modelId},
                            {"status", status},
                            {"inputDataConfig", {{"s3InputDataConfig", {{"s3Uri", job.inputUri}}}}},

@@ -24,6 +24,9 @@ struct BatchScenario {
     int failEveryNthRecord = 0;
     // The output leaves out this many of the last records altogether (a job stopped or expired midway).
     int omitLastRecords = 0;
+    // A CreateModelInvocationJob repeating an earlier client request token is answered without the
+    // jobArn (Bedrock documents only that it "ignores the request"), so the caller has to look it up.
+    bool repeatedTokenGetsNoArn = false;
     // The job ends Failed (with a message) and writes no output.
     bool failJob = false;
 };
@@ -62,6 +65,7 @@ private:
     struct Job {
         std::string arn;
         std::string id;
+        std::string name;
         std::string modelId;
         std::string inputUri;
         std::string outputUri;
@@ -73,7 +77,8 @@ private:
     };
 
     Reply s3(const ReceivedRequest& request);
-    Reply createJob(const ReceivedRequest& request);
+    Reply createJob(const ReceivedRequest& request, const BatchScenario& scenario);
+    Reply listJobs(const ReceivedRequest& request);
     Reply getJob(const std::string& arn, const BatchScenario& scenario);
     void finish(Job& job, const BatchScenario& scenario); // under m_mutex
     [[nodiscard]] std::string answerLine(const std::string& modelId, const nlohmann::json& record, bool fail);

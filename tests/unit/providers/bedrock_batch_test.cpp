@@ -220,6 +220,36 @@ TEST_F(BatchAgainstStandin, AJobIsCreatedOncePolledToTheEndAndItsOutputRead) {
     EXPECT_EQ(failed, 10);
 }
 
+TEST_F(BatchAgainstStandin, ARepeatedCreateAnsweredWithoutTheArnFindsTheJobByName) {
+    auto options = server->options();
+    options.batch.repeatedTokenGetsNoArn = true;
+    server->setOptions(options);
+    const CancellationToken cancel;
+    const S3Client s3(s3Connection(), http::defaultTransport());
+    std::string records;
+    for (int i = 0; i < 100; ++i)
+        records += batchRecordLine("s0-b" + std::to_string(i) + "-n2",
+                                   buildNativeBody(generationRequest(kClaude, true))) +
+                   "\n";
+    ASSERT_FALSE(s3.putObject({"sds-bucket", "run/records.jsonl"}, records, cancel));
+    const BatchJobClient jobs(controlConnection(), http::defaultTransport());
+    const BatchJobRequest request{"sds-run-7",
+                                  "arn:aws:iam::123456789012:role/BedrockBatch",
+                                  kClaude,
+                                  "s3://sds-bucket/run/records.jsonl",
+                                  "s3://sds-bucket/run/output/",
+                                  "sds-run-7"};
+    const auto arn = jobs.create(request, cancel);
+    ASSERT_TRUE(arn.ok()) << arn.error().message;
+    const auto again = jobs.create(request, cancel);
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_EQ(again.value(), arn.value());
+    EXPECT_EQ(server->stats().batch.jobsCreated, 1U);
+    const auto none = jobs.findByName("sds-run-8", cancel);
+    ASSERT_TRUE(none.ok()) << none.error().message;
+    EXPECT_EQ(none.value(), "");
+}
+
 TEST_F(BatchAgainstStandin, AJobWithABadRoleOrTooFewRecordsIsRefused) {
     const CancellationToken cancel;
     const S3Client s3(s3Connection(), http::defaultTransport());
