@@ -56,7 +56,8 @@ std::size_t dedupeSetBytes(int count) {
 }
 
 // The child: one run of `rows` rows against the stand-in at `endpoint`, then one JSON line on stdout.
-int runChild(int rows, int concurrency, const std::string& endpoint, const std::filesystem::path& folder) {
+int runChild(int rows, int concurrency, double threshold, const std::string& endpoint,
+             const std::filesystem::path& folder) {
     const auto templates = Project(folder).loadTemplates();
     const Template* source = templates.find("code_generation");
     if (!source) {
@@ -73,6 +74,7 @@ int runChild(int rows, int concurrency, const std::string& endpoint, const std::
     job.size = rows;
     job.rowsPerRequest = 5;
     job.concurrency = concurrency;
+    job.similarityThreshold = threshold;
     job.outputPath = (folder / "dataset.json").string();
     if (const auto problems = validate(job); !problems.empty()) {
         std::cerr << "bench_engine_memory: " << problems.front() << "\n";
@@ -132,11 +134,12 @@ int runChild(int rows, int concurrency, const std::string& endpoint, const std::
 }
 
 // Runs this program again as a child for one size; its stdout is one JSON line.
-bench::ChildResult spawnChild(int rows, int concurrency, const std::string& endpoint,
+bench::ChildResult spawnChild(int rows, int concurrency, double threshold, const std::string& endpoint,
                               const std::filesystem::path& folder) {
     auto child = bench::runSelfAsChild({"bench_engine_memory", "--child-rows", std::to_string(rows),
-                                        "--concurrency", std::to_string(concurrency), "--endpoint", endpoint,
-                                        "--work-dir", folder.string()});
+                                        "--concurrency", std::to_string(concurrency),
+                                        "--near-duplicate-threshold", std::to_string(threshold), "--endpoint",
+                                        endpoint, "--work-dir", folder.string()});
     if (!child.error.empty())
         child.error = "the child for " + std::to_string(rows) + " rows: " + child.error;
     return child;
@@ -156,8 +159,10 @@ std::string mib(double kb) {
 int main(int argc, char** argv) {
     std::vector<int> sizes{1000, 10000, 100000};
     int concurrency = 64;
+    double threshold = JobSpec{}.similarityThreshold;
     int latencyMs = 0;
     int childRows = 0;
+    std::size_t vocabulary = sds::standin::kDefaultQuestionVocabulary;
     std::string endpoint;
     std::string workDir;
     bool json = false;
@@ -169,7 +174,13 @@ int main(int argc, char** argv) {
     app.add_option("--concurrency", concurrency, "Requests in flight")
         ->capture_default_str()
         ->check(CLI::Range(1, JobSpec::kMaxConcurrency));
+    app.add_option("--near-duplicate-threshold", threshold,
+                   "ROUGE-L F1 above which a question is a near-duplicate; 1 turns the filter off")
+        ->capture_default_str();
     app.add_option("--latency-ms", latencyMs, "Stand-in latency per request")->capture_default_str();
+    app.add_option("--question-vocabulary", vocabulary,
+                   "Words the stand-in's questions are drawn from (64: questions share many words)")
+        ->capture_default_str();
     app.add_flag("--json", json, "Print the children's JSON lines instead of a markdown table");
     auto* child = app.add_option("--child-rows", childRows, "Internal: run one size in this process");
     app.add_option("--endpoint", endpoint, "Internal (with --child-rows): the stand-in base URL with /v1");
@@ -179,10 +190,11 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::err);
     std::signal(SIGPIPE, SIG_IGN);
     if (child->count() > 0)
-        return runChild(childRows, concurrency, endpoint, workDir);
+        return runChild(childRows, concurrency, threshold, endpoint, workDir);
 
     standin::StandinOptions options;
     options.latency = std::chrono::milliseconds(latencyMs);
+    options.questionVocabulary = vocabulary;
     standin::StandinServer server(options);
     server.start();
 
@@ -190,7 +202,7 @@ int main(int argc, char** argv) {
     for (const int rows : sizes) {
         std::cerr << rows << " rows…" << std::flush;
         sds::testing::TempDir folder;
-        const auto result = spawnChild(rows, concurrency, server.baseUrl() + "/v1", folder.path());
+        const auto result = spawnChild(rows, concurrency, threshold, server.baseUrl() + "/v1", folder.path());
         if (!result.error.empty()) {
             std::cerr << "\nbench_engine_memory: " << result.error << "\n";
             return 1;
@@ -200,7 +212,8 @@ int main(int argc, char** argv) {
     }
 
     std::cout << "<!-- concurrency " << concurrency << ", stand-in latency " << latencyMs
-              << " ms, each size in a fresh child process -->\n";
+              << " ms, near-duplicate threshold " << threshold << ", questions from " << vocabulary
+              << " words, each size in a fresh child process -->\n";
     if (json) {
         for (const auto& line : lines)
             std::cout << line.dump() << "\n";

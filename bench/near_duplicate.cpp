@@ -120,6 +120,8 @@ int main(int argc, char** argv) {
     double repeatedShare = 0.02;
     unsigned seed = 1;
     bool json = false;
+    std::string spillFolder;
+    std::size_t hotLimit = sds::quality::NearDuplicateIndex::kDefaultHotLimit;
     app.add_option("--count", count, "questions to insert")->capture_default_str();
     app.add_option("--threshold", threshold, "ROUGE-L F1 above which a question is a near-duplicate")
         ->capture_default_str();
@@ -128,6 +130,11 @@ int main(int argc, char** argv) {
     app.add_option("--repeated-share", repeatedShare, "share of questions that are re-cased exact copies")
         ->capture_default_str();
     app.add_option("--seed", seed, "random seed")->capture_default_str();
+    app.add_option("--spill-folder", spillFolder,
+                   "move older questions to files in this folder, as the engine does in a run's folder")
+        ->check(CLI::ExistingDirectory);
+    app.add_option("--hot-limit", hotLimit, "with --spill-folder: questions kept in memory")
+        ->capture_default_str();
     app.add_flag("--json", json, "print one JSON line instead of text");
     CLI11_PARSE(app, argc, argv);
 
@@ -163,10 +170,14 @@ int main(int argc, char** argv) {
     const long rssBeforeIndexKb = statusKb("VmRSS");
     const auto heapBeforeIndex = heapBytes();
     const auto indexStart = std::chrono::steady_clock::now();
-    sds::quality::NearDuplicateIndex index(threshold);
+    sds::quality::NearDuplicateIndex index(threshold, {spillFolder, hotLimit});
     std::size_t nearDuplicates = 0;
-    for (const auto& question : questions)
-        nearDuplicates += index.insertIfNovel(question).nearDuplicate ? 1 : 0;
+    long rssPeakKb = 0;
+    for (std::size_t i = 0; i < questions.size(); ++i) {
+        nearDuplicates += index.insertIfNovel(questions[i]).nearDuplicate ? 1 : 0;
+        if (i % 1024 == 0)
+            rssPeakKb = std::max(rssPeakKb, statusKb("VmRSS"));
+    }
     const double indexSeconds = secondsSince(indexStart);
     const auto indexBytes = heapBytes() - heapBeforeIndex;
     const long hwmKb = statusKb("VmHWM");
@@ -192,6 +203,11 @@ int main(int argc, char** argv) {
         {"time_ratio_index_over_set", indexSeconds / setSeconds},
         {"heap_ratio_index_over_set", static_cast<double>(indexBytes) / static_cast<double>(setBytes)},
         {"rss_before_index_kb", rssBeforeIndexKb},
+        {"rss_peak_during_index_kb", rssPeakKb},
+        {"files", index.files()},
+        {"file_bytes", index.fileBytes()},
+        {"file_reads_per_question", static_cast<double>(index.work().fileReads) / count},
+        {"failed_reads", index.work().failedReads},
         {"vm_hwm_kb", hwmKb},
     };
     if (json) {
@@ -208,8 +224,11 @@ int main(int argc, char** argv) {
               << result["rouge_computed_per_question"].get<double>() << " ROUGE-L computations per question, "
               << indexBytes / 1024 << " KiB heap (" << result["index_bytes_per_kept_question"].get<double>()
               << " B per kept question)\n"
+              << "files:                     " << index.files() << ", " << index.fileBytes() / 1048576
+              << " MiB, " << result["file_reads_per_question"].get<double>() << " reads per question\n"
               << "index / set:               time x" << indexSeconds / setSeconds << ", heap x"
               << result["heap_ratio_index_over_set"].get<double>() << "\n"
+              << "peak RSS while inserting:  " << rssPeakKb / 1024 << " MiB\n"
               << "peak RSS (VmHWM):          " << hwmKb / 1024 << " MiB, of which before the index "
               << rssBeforeIndexKb / 1024 << " MiB\n";
     return 0;

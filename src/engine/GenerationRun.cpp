@@ -100,6 +100,7 @@ struct GenerationRun::State : WorkSource<Batch> {
     // meanwhile. The near-duplicate search, the slowest step of accepting a row, runs before taking it.
     std::mutex questionsMutex;
     QuestionSet seenQuestions;
+    // Its older questions go to a file in the run's folder, so memory stays flat on long runs.
     quality::NearDuplicateIndex similarQuestions;
 
     // Guarded by pool.mutex().
@@ -114,7 +115,8 @@ struct GenerationRun::State : WorkSource<Batch> {
           pool(*this, std::move(provider), job.concurrency, options.retryPolicy()),
           qualityGate(job.validator, job.examples),
           seenQuestions(static_cast<std::size_t>(std::max(0, job.size))),
-          similarQuestions(job.similarityThreshold) {
+          similarQuestions(job.similarityThreshold,
+                           {j.path().parent_path(), quality::NearDuplicateIndex::kDefaultHotLimit}) {
         pool.limitSpending(options.spending);
     }
 

@@ -1,11 +1,13 @@
 #include "core/quality/NearDuplicateIndex.h"
 
+#include "core/quality/NearDuplicateTiers.h"
 #include "core/quality/RougeL.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <spdlog/spdlog.h>
 #include <stdexcept>
 
 namespace sds::quality {
@@ -14,15 +16,7 @@ namespace {
 constexpr std::size_t kMaxHashes = 128;
 constexpr std::size_t kMaxRows = 8;
 constexpr double kTargetRecall = 0.9;
-constexpr std::uint32_t kEmpty = std::numeric_limits<std::uint32_t>::max();
-constexpr std::uint32_t kListFlag = 0x8000'0000U;
-constexpr std::uint32_t kChunkHeader = 3;
-constexpr std::uint32_t kMaxChunk = 512;
 constexpr std::uint64_t kSeed = 0x5D5F'2024'0A11'CE00ULL;
-constexpr unsigned kShardBits = 6;
-constexpr std::size_t kShards = std::size_t{1} << kShardBits;
-constexpr std::size_t kFirstShardSlots = 64;
-constexpr std::size_t kWordBlock = 1U << 16U;
 
 std::uint64_t splitmix64(std::uint64_t& state) {
     std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
@@ -51,30 +45,12 @@ double candidateProbability(double j, std::size_t rows, std::size_t bands) {
     return 1.0 - std::pow(1.0 - std::pow(j, static_cast<double>(rows)), static_cast<double>(bands));
 }
 
-std::size_t shardOf(std::uint32_t key) {
-    return key >> (32U - kShardBits);
-}
-
 } // namespace
 
-template <class T, unsigned kBits, std::size_t kBlocks>
-NearDuplicateIndex::StableArray<T, kBits, kBlocks>::StableArray()
-    : blocks_(std::make_unique<std::atomic<T*>[]>(kBlocks)) {}
-
-template <class T, unsigned kBits, std::size_t kBlocks>
-NearDuplicateIndex::StableArray<T, kBits, kBlocks>::~StableArray() {
-    for (std::size_t i = 0; i < allocated_; ++i)
-        delete[] blocks_[i].load(std::memory_order_relaxed);
-}
-
-template <class T, unsigned kBits, std::size_t kBlocks>
-void NearDuplicateIndex::StableArray<T, kBits, kBlocks>::reserve(std::size_t end) {
-    while (capacity() < end) {
-        if (allocated_ == kBlocks)
-            throw std::length_error("NearDuplicateIndex: too many texts");
-        blocks_[allocated_++].store(new T[std::size_t{1} << kBits](), std::memory_order_release);
-    }
-}
+struct NearDuplicateIndex::View {
+    std::shared_ptr<detail::MemoryTier> hot;                       // the newest texts, from hot->firstId()
+    std::vector<std::shared_ptr<const detail::DiskSegment>> files; // the older ones, oldest first
+};
 
 // One text's comparisons with candidates: the best match so far and the work done.
 struct NearDuplicateIndex::Scan {
@@ -84,13 +60,14 @@ struct NearDuplicateIndex::Scan {
     std::optional<LcsMatcher> matcher;
     std::uint64_t entries = 0;
     std::uint64_t computed = 0;
+    std::uint64_t reads = 0;
+    std::uint64_t failedReads = 0;
 
-    // A candidate that shares several bands is met several times; it costs its bounds again, not its LCS.
-    void consider(std::uint32_t id) {
+    // Whether the exact ROUGE-L of candidate `id` could beat the threshold and the best so far. A candidate
+    // that shares several bands is met several times; it costs its bounds again, not its LCS.
+    bool worthComparing(std::size_t id, std::size_t otherLength, const Sketch& otherSketch) {
         ++entries;
-        const Summary& summary = index.summaries_[id];
         const std::size_t length = prepared.ids.size();
-        const std::size_t otherLength = summary.length;
         const double total = static_cast<double>(length + otherLength);
         // The LCS is at most the shorter text and at most the words of this text whose sketch bit the other
         // text has set: F1 <= 2 min(...) / (|a| + |b|). Skip what cannot beat the threshold or the best.
@@ -100,17 +77,19 @@ struct NearDuplicateIndex::Scan {
                    (bound == best.score && id >= best.matchedId);
         };
         if (cannotWin(std::min(length, otherLength)))
-            return;
+            return false;
         std::size_t common = 0;
         for (const auto bit : prepared.sketchBits)
-            common += (summary.sketch[bit / 64U] >> (bit % 64U)) & 1U;
-        if (cannotWin(std::min({common, length, otherLength})))
-            return;
+            common += (otherSketch[bit / 64U] >> (bit % 64U)) & 1U;
+        return !cannotWin(std::min({common, length, otherLength}));
+    }
+
+    void compare(std::size_t id, std::span<const std::uint32_t> other) {
         ++computed;
         if (!matcher)
             matcher.emplace(prepared.ids);
-        const std::span<const std::uint32_t> other(summary.words, otherLength);
-        const double score = 2.0 * static_cast<double>(matcher->lcsWith(other)) / total;
+        const double score = 2.0 * static_cast<double>(matcher->lcsWith(other)) /
+                             static_cast<double>(prepared.ids.size() + other.size());
         if (score > best.score || (score == best.score && score > 0 && id < best.matchedId)) {
             best.score = score;
             best.matchedId = id;
@@ -120,12 +99,19 @@ struct NearDuplicateIndex::Scan {
     Match finish() {
         index.bucketEntries_.fetch_add(entries, std::memory_order_relaxed);
         index.rougeComputed_.fetch_add(computed, std::memory_order_relaxed);
+        if (reads > 0)
+            index.fileReads_.fetch_add(reads, std::memory_order_relaxed);
+        if (failedReads > 0)
+            index.failedReads_.fetch_add(failedReads, std::memory_order_relaxed);
         best.nearDuplicate = best.score > index.threshold_;
         return best;
     }
 };
 
-NearDuplicateIndex::NearDuplicateIndex(double threshold) : threshold_(threshold) {
+NearDuplicateIndex::NearDuplicateIndex(double threshold) : NearDuplicateIndex(threshold, Spill{}) {}
+
+NearDuplicateIndex::NearDuplicateIndex(double threshold, Spill spill)
+    : threshold_(threshold), spill_(std::move(spill)) {
     if (!(threshold_ < 1.0))
         return; // disabled: no F1 is above 1
     const double jaccard = std::max(threshold_, 0.0) / (2.0 - std::max(threshold_, 0.0));
@@ -142,12 +128,8 @@ NearDuplicateIndex::NearDuplicateIndex(double threshold) : threshold_(threshold)
         multipliers_.push_back(splitmix64(state) | 1U);
         increments_.push_back(splitmix64(state));
     }
-    shards_ = std::make_unique<Shard[]>(kShards);
-    for (std::size_t i = 0; i < kShards; ++i)
-        shards_[i].table.assign(kFirstShardSlots, Slot{0, kEmpty});
+    view_ = std::make_shared<const View>(View{std::make_shared<detail::MemoryTier>(0), {}});
 }
-
-NearDuplicateIndex::~NearDuplicateIndex() = default;
 
 void NearDuplicateIndex::finish(const std::vector<std::uint64_t>& wordHashes, Prepared& prepared) const {
     if (wordHashes.empty())
@@ -190,69 +172,66 @@ NearDuplicateIndex::Prepared NearDuplicateIndex::prepare(std::string_view text) 
     return prepared;
 }
 
-std::uint32_t NearDuplicateIndex::bucketOf(std::uint32_t key, bool writer) const {
-    Shard& shard = shards_[shardOf(key)];
-    std::unique_lock lock(shard.mutex, std::defer_lock);
-    if (!writer)
-        lock.lock();
-    const std::size_t mask = shard.table.size() - 1;
-    for (std::size_t slot = key & mask; shard.table[slot].value != kEmpty; slot = (slot + 1) & mask)
-        if (shard.table[slot].key == key)
-            return shard.table[slot].value;
-    return kEmpty;
+NearDuplicateIndex::~NearDuplicateIndex() = default;
+
+std::shared_ptr<const NearDuplicateIndex::View> NearDuplicateIndex::view() const {
+    const std::lock_guard lock(viewMutex_);
+    return view_;
 }
 
-// Visits the bucket's ids in [from, until), newest first.
-template <class Visit>
-void NearDuplicateIndex::forEachCandidate(std::uint32_t value, std::size_t from, std::size_t until,
-                                          Visit visit) const {
-    if (value == kEmpty)
-        return;
-    if (!(value & kListFlag)) {
-        if (value >= from && value < until)
-            visit(value);
-        return;
-    }
-    for (std::uint32_t chunk = value & ~kListFlag; chunk != kEmpty;
-         chunk = pool_[chunk].load(std::memory_order_relaxed)) {
-        if (const std::uint32_t next = pool_[chunk].load(std::memory_order_relaxed); next != kEmpty)
-            __builtin_prefetch(&pool_[next]);
-        const std::uint32_t used = pool_[chunk + 1].load(std::memory_order_acquire);
-        for (std::uint32_t k = used; k-- > 0;) {
-            const std::uint32_t id = pool_[chunk + kChunkHeader + k].load(std::memory_order_relaxed);
-            if (id < from)
-                return;
-            if (id < until)
-                visit(id);
+void NearDuplicateIndex::compare(Scan& scan, const View& view, std::size_t from, std::size_t until,
+                                 bool writer) const {
+    const auto& keys = scan.prepared.bandKeys;
+    thread_local std::vector<detail::SegmentEntry> entries;
+    thread_local std::vector<std::uint32_t> words;
+    for (const auto& file : view.files) {
+        if (file->endId() <= from || file->firstId() >= until)
+            continue;
+        for (const auto key : keys) {
+            entries.clear();
+            const int reads = file->collect(key, from, until, entries);
+            if (reads < 0) {
+                ++scan.failedReads;
+                continue;
+            }
+            scan.reads += static_cast<std::uint64_t>(reads);
+            for (const auto& entry : entries) {
+                if (!scan.worthComparing(entry.id, entry.length, entry.sketch))
+                    continue;
+                ++scan.reads;
+                if (file->readWords(entry, words))
+                    scan.compare(entry.id, words);
+                else
+                    ++scan.failedReads;
+            }
         }
+    }
+    const detail::MemoryTier& hot = *view.hot;
+    if (until <= hot.firstId())
+        return;
+    thread_local std::vector<std::uint32_t> candidates;
+    candidates.clear();
+    hot.collect(keys, std::max(from, hot.firstId()), until, writer, candidates);
+    // The summaries are scattered: those a few places ahead are prefetched.
+    constexpr std::size_t kAhead = 16;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        if (i + kAhead < candidates.size())
+            hot.prefetch(candidates[i + kAhead]);
+        const auto& summary = hot.summary(candidates[i]);
+        if (scan.worthComparing(candidates[i], summary.length, summary.sketch))
+            scan.compare(candidates[i], std::span<const std::uint32_t>(summary.words, summary.length));
     }
 }
 
 NearDuplicateIndex::Search NearDuplicateIndex::search(const Prepared& prepared) const {
     Search result;
+    // The count first, then the view: every text counted is in the view, in memory or in a file.
     result.searched = size();
     if (!enabled() || prepared.bandKeys.empty())
         return result;
-    // The buckets' ids first, then the candidates with the summaries of those a few places ahead prefetched:
-    // the summaries are scattered, and most buckets are small.
-    std::array<std::uint32_t, kMaxHashes> buckets{};
-    for (std::size_t band = 0; band < prepared.bandKeys.size(); ++band) {
-        buckets[band] = bucketOf(prepared.bandKeys[band], false);
-        if (buckets[band] != kEmpty && (buckets[band] & kListFlag))
-            __builtin_prefetch(&pool_[buckets[band] & ~kListFlag]);
-    }
-    thread_local std::vector<std::uint32_t> candidates;
-    candidates.clear();
-    for (std::size_t band = 0; band < prepared.bandKeys.size(); ++band)
-        forEachCandidate(buckets[band], 0, result.searched,
-                         [&](std::uint32_t id) { candidates.push_back(id); });
-    constexpr std::size_t kAhead = 16;
-    Scan scan{*this, prepared, {}, std::nullopt, 0, 0};
-    for (std::size_t i = 0; i < candidates.size(); ++i) {
-        if (i + kAhead < candidates.size())
-            __builtin_prefetch(&summaries_[candidates[i + kAhead]]);
-        scan.consider(candidates[i]);
-    }
+    const auto current = view();
+    Scan scan{*this, prepared, {}, std::nullopt, 0, 0, 0, 0};
+    compare(scan, *current, 0, result.searched, false);
     result.match = scan.finish();
     return result;
 }
@@ -262,12 +241,10 @@ NearDuplicateIndex::Match NearDuplicateIndex::insertIfNovel(const Prepared& prep
         count_.fetch_add(1, std::memory_order_release);
         return {};
     }
-    Scan scan{*this, prepared, earlier.match, std::nullopt, 0, 0};
+    Scan scan{*this, prepared, earlier.match, std::nullopt, 0, 0, 0, 0};
     const std::size_t count = count_.load(std::memory_order_relaxed);
-    if (earlier.searched < count)
-        for (const auto key : prepared.bandKeys)
-            forEachCandidate(bucketOf(key, true), earlier.searched, count,
-                             [&](std::uint32_t id) { scan.consider(id); });
+    if (earlier.searched < count && !prepared.bandKeys.empty())
+        compare(scan, *view_, earlier.searched, count, true);
     const Match match = scan.finish();
     if (!match.nearDuplicate)
         insertPrepared(prepared);
@@ -290,108 +267,71 @@ std::size_t NearDuplicateIndex::insert(std::string_view text) {
     return insertPrepared(prepare(text));
 }
 
-const std::uint32_t* NearDuplicateIndex::storeWords(const std::vector<std::uint32_t>& ids) {
-    if (ids.empty())
-        return nullptr;
-    if (ids.size() > wordBlockSize_ - wordBlockUsed_) {
-        wordBlockSize_ = std::max(kWordBlock, ids.size());
-        wordBlocks_.push_back(std::make_unique_for_overwrite<std::uint32_t[]>(wordBlockSize_));
-        wordBlockUsed_ = 0;
-        wordBytes_ += wordBlockSize_ * sizeof(std::uint32_t);
-    }
-    std::uint32_t* words = wordBlocks_.back().get() + wordBlockUsed_;
-    std::memcpy(words, ids.data(), ids.size() * sizeof(std::uint32_t));
-    wordBlockUsed_ += ids.size();
-    return words;
-}
-
-std::uint32_t NearDuplicateIndex::newChunk(std::uint32_t capacity, std::uint32_t next) {
-    constexpr std::uint32_t kBlock = 1U << 18U;
-    const std::uint32_t size = kChunkHeader + capacity;
-    if ((poolUsed_ % kBlock) + size > kBlock)
-        poolUsed_ += kBlock - poolUsed_ % kBlock; // a chunk never straddles two blocks
-    pool_.reserve(std::size_t{poolUsed_} + size);
-    const std::uint32_t chunk = poolUsed_;
-    poolUsed_ += size;
-    pool_[chunk].store(next, std::memory_order_relaxed);
-    pool_[chunk + 1].store(0, std::memory_order_relaxed);
-    pool_[chunk + 2].store(capacity, std::memory_order_relaxed);
-    return chunk;
-}
-
-void NearDuplicateIndex::addToBucket(Shard& shard, std::uint32_t key, std::uint32_t id) {
-    if (4 * (shard.used + 1) > 3 * shard.table.size()) {
-        std::vector<Slot> grown(shard.table.size() * 2, Slot{0, kEmpty});
-        const std::size_t mask = grown.size() - 1;
-        for (const auto& entry : shard.table) {
-            if (entry.value == kEmpty)
-                continue;
-            std::size_t slot = entry.key & mask;
-            while (grown[slot].value != kEmpty)
-                slot = (slot + 1) & mask;
-            grown[slot] = entry;
-        }
-        shard.table.swap(grown);
-    }
-    const std::size_t mask = shard.table.size() - 1;
-    std::size_t slot = key & mask;
-    while (shard.table[slot].value != kEmpty && shard.table[slot].key != key)
-        slot = (slot + 1) & mask;
-    Slot& bucket = shard.table[slot];
-    if (bucket.value == kEmpty) {
-        bucket = Slot{key, id};
-        ++shard.used;
-        return;
-    }
-    const auto startChunk = [&](std::uint32_t capacity, std::uint32_t next, std::uint32_t first) {
-        const std::uint32_t chunk = newChunk(capacity, next);
-        pool_[chunk + kChunkHeader].store(first, std::memory_order_relaxed);
-        pool_[chunk + 1].store(1, std::memory_order_relaxed);
-        return chunk;
-    };
-    if (!(bucket.value & kListFlag)) {
-        const std::uint32_t chunk = startChunk(2, kEmpty, bucket.value);
-        pool_[chunk + kChunkHeader + 1].store(id, std::memory_order_relaxed);
-        pool_[chunk + 1].store(2, std::memory_order_relaxed);
-        bucket.value = chunk | kListFlag;
-        return;
-    }
-    const std::uint32_t head = bucket.value & ~kListFlag;
-    const std::uint32_t used = pool_[head + 1].load(std::memory_order_relaxed);
-    const std::uint32_t capacity = pool_[head + 2].load(std::memory_order_relaxed);
-    if (used < capacity) {
-        pool_[head + kChunkHeader + used].store(id, std::memory_order_relaxed);
-        pool_[head + 1].store(used + 1, std::memory_order_release);
-    } else {
-        bucket.value = startChunk(std::min(2 * capacity, kMaxChunk), head, id) | kListFlag;
-    }
-}
-
 std::size_t NearDuplicateIndex::insertPrepared(const Prepared& prepared) {
+    detail::MemoryTier& hot = *view_->hot;
+    hot.insert(prepared.bandKeys, prepared.ids, prepared.sketch);
     const std::size_t id = count_.load(std::memory_order_relaxed);
-    summaries_.reserve(id + 1);
-    summaries_[id] =
-        Summary{prepared.sketch, storeWords(prepared.ids), static_cast<std::uint32_t>(prepared.ids.size())};
-    for (const auto key : prepared.bandKeys) {
-        Shard& shard = shards_[shardOf(key)];
-        const std::lock_guard lock(shard.mutex);
-        addToBucket(shard, key, static_cast<std::uint32_t>(id));
-    }
     count_.store(id + 1, std::memory_order_release);
+    if (!spill_.folder.empty() && hot.count() >= std::max<std::size_t>(spill_.hotLimit, 1) &&
+        spillError_.empty())
+        moveToFile();
     return id;
 }
 
+void NearDuplicateIndex::moveToFile() {
+    try {
+        auto files = view_->files;
+        files.push_back(detail::DiskSegment::write(spill_.folder, *view_->hot));
+        // Like a binary counter: a file is merged into the one before while that one is less than twice
+        // its size, so files double in size from oldest to newest and each text is rewritten about
+        // log2(n / hotLimit) times.
+        while (files.size() >= 2 && files[files.size() - 2]->endId() - files[files.size() - 2]->firstId() <
+                                        2 * (files.back()->endId() - files.back()->firstId())) {
+            auto merged = detail::DiskSegment::merge(spill_.folder, *files[files.size() - 2], *files.back());
+            files.pop_back();
+            files.back() = std::move(merged);
+        }
+        auto next = std::make_shared<const View>(View{
+            std::make_shared<detail::MemoryTier>(count_.load(std::memory_order_relaxed)), std::move(files)});
+        const std::lock_guard lock(viewMutex_);
+        view_ = std::move(next);
+    } catch (const std::exception& error) {
+        const std::lock_guard lock(viewMutex_);
+        spillError_ = error.what();
+        spdlog::warn("{}; it keeps every question in memory from now on", error.what());
+    }
+}
+
 NearDuplicateIndex::Work NearDuplicateIndex::work() const {
-    return {bucketEntries_.load(std::memory_order_relaxed), rougeComputed_.load(std::memory_order_relaxed)};
+    return {bucketEntries_.load(std::memory_order_relaxed), rougeComputed_.load(std::memory_order_relaxed),
+            fileReads_.load(std::memory_order_relaxed), failedReads_.load(std::memory_order_relaxed)};
 }
 
 std::size_t NearDuplicateIndex::approximateBytes() const {
-    std::size_t bytes =
-        summaries_.capacity() * sizeof(Summary) + pool_.capacity() * sizeof(std::uint32_t) + wordBytes_;
-    if (shards_)
-        for (std::size_t i = 0; i < kShards; ++i)
-            bytes += shards_[i].table.capacity() * sizeof(Slot);
+    if (!enabled())
+        return 0;
+    const auto current = view();
+    std::size_t bytes = current->hot->approximateBytes();
+    for (const auto& file : current->files)
+        bytes += file->approximateBytes();
     return bytes;
+}
+
+std::size_t NearDuplicateIndex::files() const {
+    return enabled() ? view()->files.size() : 0;
+}
+
+std::uint64_t NearDuplicateIndex::fileBytes() const {
+    std::uint64_t bytes = 0;
+    if (enabled())
+        for (const auto& file : view()->files)
+            bytes += file->fileBytes();
+    return bytes;
+}
+
+std::string NearDuplicateIndex::spillError() const {
+    const std::lock_guard lock(viewMutex_);
+    return spillError_;
 }
 
 } // namespace sds::quality

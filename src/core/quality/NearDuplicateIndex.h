@@ -4,9 +4,11 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -33,21 +35,33 @@ namespace sds::quality {
 // 2^-31), so a reported match is a real one.
 //
 // Threads: prepare(), search() and find() may run on any number of threads at once, also while one thread
-// inserts; insert() and insertIfNovel() need the caller's exclusive lock (one writer at a time). Nothing a
-// reader uses ever moves: texts and bucket chunks are appended in blocks that stay put, a text is visible
-// once the count is published after it, and each of the 64 shards of the band table has its own mutex,
-// held only to find a bucket. Many threads use it optimistically: prepare() and search() outside the lock,
-// then insertIfNovel(prepared, search) under it, which compares only with the texts inserted since that
-// search, through the same band buckets; the outcome is the one of calling insertIfNovel(text) in the order
-// the lock was taken.
+// inserts; insert() and insertIfNovel() need the caller's exclusive lock (one writer at a time). Many threads
+// use it optimistically: prepare() and search() outside the lock, then insertIfNovel(prepared, search) under
+// it, which compares only with the texts inserted since that search, through the same band buckets; the
+// outcome is the one of calling insertIfNovel(text) in the order the lock was taken.
 //
-// Memory: per text its word hashes (4 bytes each), a 32-byte summary, and one bucket entry per band (4-byte
-// ids in chunks, plus an 8-byte slot in the band table for a key not seen before): about 600 bytes per kept
-// question at 100 000 questions (bench/near_duplicate.cpp, docs/benchmarks.md), most of it the band table.
+// Memory: the newest texts are in memory (detail::MemoryTier: per text its word hashes, a 32-byte summary and
+// one bucket entry per band, about 600 bytes per text). Given a folder, once `hotLimit` texts are in memory
+// they are written to a file there (unlinked at once, so nothing is left behind) as (band key, text) entries
+// sorted by key, each with the text's length, sketch and where its words are, and memory starts afresh; files
+// of similar size are merged, so at most about log2(n / hotLimit) + 1 of them are read by a search, one
+// pread per band and file, plus one per candidate whose words are compared. What stays in memory per text on
+// disk is the first key of each block of 64 entries, about 2 bytes. A reader keeps the files and memory it
+// started with until it is done (shared pointers), so a search never sees them change. A write that fails
+// (disk full) keeps everything in memory from then on and says so once in the log; a read that fails finds
+// nothing in that file and is counted in work().
 class NearDuplicateIndex {
 public:
-    explicit NearDuplicateIndex(
-        double threshold = 0.7); // ROUGE-L F1 > threshold = near-duplicate; >= 1 disables
+    static constexpr std::size_t kDefaultHotLimit = 16384;
+    // Where texts go once `hotLimit` are in memory; an empty folder keeps them all in memory.
+    struct Spill {
+        std::filesystem::path folder;
+        std::size_t hotLimit = kDefaultHotLimit;
+    };
+
+    // ROUGE-L F1 > threshold = near-duplicate; >= 1 disables
+    explicit NearDuplicateIndex(double threshold = 0.7);
+    NearDuplicateIndex(double threshold, Spill spill);
     ~NearDuplicateIndex();
     NearDuplicateIndex(const NearDuplicateIndex&) = delete;
     NearDuplicateIndex& operator=(const NearDuplicateIndex&) = delete;
@@ -91,78 +105,48 @@ public:
     [[nodiscard]] std::size_t bands() const { return bands_; }
     [[nodiscard]] std::size_t rowsPerBand() const { return rows_; }
     // Work done by searches and insertIfNovel so far (for benchmarks): bucket entries met (candidates, with
-    // repeats when a pair shares several bands) and exact ROUGE-L computations left after the cheap bounds.
+    // repeats when a pair shares several bands), exact ROUGE-L computations left after the cheap bounds,
+    // reads of the files and reads that failed.
     struct Work {
         std::uint64_t bucketEntries = 0;
         std::uint64_t rougeComputed = 0;
+        std::uint64_t fileReads = 0;
+        std::uint64_t failedReads = 0;
     };
     [[nodiscard]] Work work() const;
+    // Heap held now: the texts in memory and, per file, its block keys.
     [[nodiscard]] std::size_t approximateBytes() const;
+    [[nodiscard]] std::size_t files() const;
+    [[nodiscard]] std::uint64_t fileBytes() const;
+    // Why texts stopped going to files (empty while they do, or without a folder).
+    [[nodiscard]] std::string spillError() const;
 
 private:
-    struct Summary {
-        Sketch sketch{};
-        const std::uint32_t* words = nullptr;
-        std::uint32_t length = 0;
-    };
-    // A bucket of the band table: its key and either one id or (high bit set) the offset in the chunk pool
-    // of its newest chunk. A chunk is [next chunk or kEmpty, used, capacity, ids...] with ids ascending;
-    // capacities double from 2 to 512, so a bucket's ids are read mostly from contiguous memory.
-    struct Slot {
-        std::uint32_t key = 0;
-        std::uint32_t value = 0;
-    };
-    struct alignas(64) Shard {
-        std::mutex mutex; // the writer holds it to change `table`, a reader to find a bucket
-        std::vector<Slot> table;
-        std::size_t used = 0;
-    };
-    // Blocks of 2^kBits elements under a directory that never grows: elements never move.
-    template <class T, unsigned kBits, std::size_t kBlocks> class StableArray {
-    public:
-        StableArray();
-        ~StableArray();
-        StableArray(const StableArray&) = delete;
-        StableArray& operator=(const StableArray&) = delete;
-        T& operator[](std::size_t i) const {
-            return blocks_[i >> kBits].load(std::memory_order_relaxed)[i & ((std::size_t{1} << kBits) - 1)];
-        }
-        void reserve(std::size_t end); // writer only
-        [[nodiscard]] std::size_t capacity() const { return allocated_ << kBits; }
-
-    private:
-        std::unique_ptr<std::atomic<T*>[]> blocks_;
-        std::size_t allocated_ = 0;
-    };
+    struct View; // the memory tier and the files, as one reader sees them
     struct Scan; // one text's comparisons with candidates
 
     void finish(const std::vector<std::uint64_t>& wordHashes, Prepared& prepared) const; // sketch, band keys
-    // The bucket's value for `key` (kEmpty when none); locks the shard unless the caller is the writer.
-    [[nodiscard]] std::uint32_t bucketOf(std::uint32_t key, bool writer) const;
-    template <class Visit>
-    void forEachCandidate(std::uint32_t value, std::size_t from, std::size_t until, Visit visit) const;
+    [[nodiscard]] std::shared_ptr<const View> view() const;
+    // Compares with the texts [from, until) of `view`.
+    void compare(Scan& scan, const View& view, std::size_t from, std::size_t until, bool writer) const;
     std::size_t insertPrepared(const Prepared& prepared);
-    void addToBucket(Shard& shard, std::uint32_t key, std::uint32_t id);
-    std::uint32_t newChunk(std::uint32_t capacity, std::uint32_t next);
-    const std::uint32_t* storeWords(const std::vector<std::uint32_t>& ids);
+    void moveToFile(); // writer only
 
     double threshold_;
     std::size_t bands_ = 0;
     std::size_t rows_ = 0;
     std::vector<std::uint64_t> multipliers_;
     std::vector<std::uint64_t> increments_;
+    Spill spill_;
 
     std::atomic<std::size_t> count_{0};
-    StableArray<Summary, 14, 4096> summaries_;               // per text
-    StableArray<std::atomic<std::uint32_t>, 18, 8192> pool_; // bucket chunks
-    std::uint32_t poolUsed_ = 0;
-    std::vector<std::unique_ptr<std::uint32_t[]>> wordBlocks_; // the texts' word hashes, back to back
-    std::size_t wordBlockSize_ = 0;
-    std::size_t wordBlockUsed_ = 0;
-    std::size_t wordBytes_ = 0;
-    std::unique_ptr<Shard[]> shards_;
+    mutable std::mutex viewMutex_;
+    std::shared_ptr<const View> view_; // replaced, never changed, under viewMutex_
+    std::string spillError_;           // under viewMutex_
     mutable std::atomic<std::uint64_t> bucketEntries_{0};
     mutable std::atomic<std::uint64_t> rougeComputed_{0};
+    mutable std::atomic<std::uint64_t> fileReads_{0};
+    mutable std::atomic<std::uint64_t> failedReads_{0};
 };
 
 } // namespace sds::quality

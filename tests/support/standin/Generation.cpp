@@ -77,7 +77,7 @@ bool isOneOf(std::string_view name, std::initializer_list<std::string_view> cand
 
 } // namespace
 
-std::string questionText(const std::string& topic, std::uint64_t caseNumber) {
+std::string questionText(const std::string& topic, std::uint64_t caseNumber, std::size_t vocabulary) {
     static constexpr std::array<std::string_view, 64> words = {
         "sorting",   "parsing",    "caching",    "retrying",  "merging",     "indexing", "grouping",
         "joining",   "streaming",  "batching",   "hashing",   "tracing",     "paging",   "logging",
@@ -96,7 +96,10 @@ std::string questionText(const std::string& topic, std::uint64_t caseNumber) {
         state *= 0xBF58476D1CE4E5B9ULL;
         state ^= state >> 27;
         text += ' ';
-        text += words[(state >> 17) % words.size()];
+        if (const std::uint64_t word = (state >> 17) % vocabulary; word < words.size())
+            text += words[word];
+        else
+            text += "term" + std::to_string(word);
     }
     return text + " for " + topic + "?";
 }
@@ -228,7 +231,7 @@ Json ItemWriter::writeItems(const PromptFacts& facts, const ItemShape& shape, Co
         const std::uint64_t caseNumber = firstCaseNumber + index;
         std::string question = facts.curationInput && !facts.curationInput->empty()
                                    ? *facts.curationInput
-                                   : questionText(facts.topic, caseNumber);
+                                   : questionText(facts.topic, caseNumber, m_vocabulary.load());
         Json item = Json::object();
         for (std::size_t f = 0; f < shape.fields.size(); ++f) {
             const ItemField& field = shape.fields[f];

@@ -3,6 +3,8 @@
 // What the stand-in service answers to a generation or curation prompt: items with questions that are
 // unique across the service's lifetime, shaped after the request's JSON schema when it has one.
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -52,7 +54,11 @@ template <typename JsonBody> // Json or nlohmann::json
 // A question about `topic` for case `caseNumber`. Questions of different cases share few words, so they
 // are neither exact nor near-duplicates (ROUGE-L well under 0.7) of each other: fourteen words drawn
 // from a fixed vocabulary by the case number.
-[[nodiscard]] std::string questionText(const std::string& topic, std::uint64_t caseNumber);
+// 14 words drawn from a vocabulary of `vocabulary` words: the first 64 are real ones, the rest made up
+// ("term1234"). The default's questions share many words, a harsh case for the near-duplicate filter.
+constexpr std::size_t kDefaultQuestionVocabulary = 64;
+[[nodiscard]] std::string questionText(const std::string& topic, std::uint64_t caseNumber,
+                                       std::size_t vocabulary = kDefaultQuestionVocabulary);
 
 struct ItemField {
     std::string name;
@@ -85,8 +91,10 @@ public:
     // question.
     [[nodiscard]] Json writeItems(const PromptFacts& facts, const ItemShape& shape, ContentFault fault,
                                   bool& faultApplied);
+    void setQuestionVocabulary(std::size_t words) { m_vocabulary = std::max<std::size_t>(words, 1); }
 
 private:
+    std::atomic<std::size_t> m_vocabulary{kDefaultQuestionVocabulary};
     std::mutex m_mutex;
     std::uint64_t m_nextCaseNumber = 1;
     std::unordered_map<std::string, std::string> m_lastQuestionByTopic;

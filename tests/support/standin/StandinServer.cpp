@@ -196,6 +196,7 @@ public:
         : m_options(std::make_shared<const StandinOptions>(std::move(options))),
           m_batch(m_itemWriter, m_options->awsRegion) {
         armFaults(*m_options);
+        m_itemWriter.setQuestionVocabulary(m_options->questionVocabulary);
     }
 
     ~Impl() { stop(); }
@@ -213,6 +214,7 @@ public:
     void setOptions(StandinOptions options) {
         auto shared = std::make_shared<const StandinOptions>(std::move(options));
         armFaults(*shared);
+        m_itemWriter.setQuestionVocabulary(shared->questionVocabulary);
         std::lock_guard lock(m_optionsMutex);
         m_options = std::move(shared);
     }

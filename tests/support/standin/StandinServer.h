@@ -49,6 +49,8 @@ struct StandinOptions {
     double rateDuplicate = 0.0;    // one item repeats an earlier question of the same topic
     double rateDegenerate = 0.0;   // one item loops or trails off into brackets (a small model's failure)
     std::uint64_t seed = 1;
+    // Words the questions are drawn from (Generation.h: questionText).
+    std::size_t questionVocabulary = kDefaultQuestionVocabulary;
 
     int retryAfterSeconds = 0; // Retry-After header of 429 answers; negative: no header
 

@@ -44,6 +44,9 @@ int main(int argc, char** argv) {
     app.add_option("--rate-degenerate", options.rateDegenerate,
                    "Probability of an item that loops or trails off into brackets");
     app.add_option("--seed", options.seed, "Seed of the fault generator")->capture_default_str();
+    app.add_option("--question-vocabulary", options.questionVocabulary,
+                   "Words the questions are drawn from (the first 64 real, the rest made up)")
+        ->capture_default_str();
     app.add_option("--retry-after", options.retryAfterSeconds,
                    "Retry-After seconds on 429; negative omits it")
         ->capture_default_str();

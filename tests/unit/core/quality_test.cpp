@@ -3,6 +3,7 @@
 #include "core/quality/RougeL.h"
 #include "core/quality/SqlValidator.h"
 #include "core/quality/Validation.h"
+#include "testsupport/TempDir.h"
 
 #include <algorithm>
 #include <atomic>
@@ -267,7 +268,7 @@ TEST(SqlValidator, SeveralThreadsValidateAtOnce) {
 
 // ---------------------------------------------------------------------------------------------- Python
 
-class PythonChecker : public testing::Test {
+class PythonChecker : public ::testing::Test {
 protected:
     void SetUp() override {
         if (!PythonSyntaxChecker::findPython())
@@ -519,9 +520,36 @@ std::string joined(const std::vector<std::string>& words) {
     return text + "?";
 }
 
-TEST(NearDuplicateIndex, FindsPlantedNearDuplicates) {
+// The index's tests run twice: everything in memory, and with the texts moved to files every 64 texts (so
+// most candidates are read back from files, and files get merged while searches run).
+class NearDuplicateTiers : public ::testing::TestWithParam<std::size_t> {
+protected:
+    [[nodiscard]] NearDuplicateIndex::Spill spill() const {
+        return GetParam() == 0 ? NearDuplicateIndex::Spill{}
+                               : NearDuplicateIndex::Spill{folder_.path(), GetParam()};
+    }
+    void expectFilesUsed(const NearDuplicateIndex& index) const {
+        if (GetParam() == 0)
+            return;
+        EXPECT_GT(index.files(), 0U);
+        EXPECT_GT(index.work().fileReads, 0U);
+        EXPECT_EQ(index.work().failedReads, 0U);
+        EXPECT_TRUE(index.spillError().empty()) << index.spillError();
+    }
+
+private:
+    sds::testing::TempDir folder_;
+};
+
+INSTANTIATE_TEST_SUITE_P(NearDuplicateIndex, NearDuplicateTiers, ::testing::Values(0, 64),
+                         [](const ::testing::TestParamInfo<std::size_t>& tier) {
+                             return tier.param == 0 ? std::string("inMemory")
+                                                    : "filesEvery" + std::to_string(tier.param);
+                         });
+
+TEST_P(NearDuplicateTiers, FindsPlantedNearDuplicates) {
     SentenceMaker maker(11);
-    NearDuplicateIndex index(0.7);
+    NearDuplicateIndex index(0.7, spill());
     EXPECT_EQ(index.bands(), 32U);
     EXPECT_EQ(index.rowsPerBand(), 4U);
     std::vector<std::string> bases;
@@ -556,11 +584,12 @@ TEST(NearDuplicateIndex, FindsPlantedNearDuplicates) {
     ASSERT_GT(planted, 1000);
     const double recall = static_cast<double>(found) / planted;
     EXPECT_GE(recall, 0.95) << found << " of " << planted;
+    expectFilesUsed(index);
     std::cout << "[          ] planted pairs with F1 > 0.75 found: " << found << " of " << planted
               << "; with 0.7 < F1 <= 0.75: " << borderlineFound << " of " << borderline << "\n";
 }
 
-TEST(NearDuplicateIndex, AgreesWithBruteForce) {
+TEST_P(NearDuplicateTiers, AgreesWithBruteForce) {
     // 2000 sentences, a fifth of them edited copies of earlier ones; each is compared with every accepted one
     // (exact ROUGE-L) and offered to the index, which must report only real near-duplicates and miss few.
     SentenceMaker maker(5);
@@ -580,7 +609,7 @@ TEST(NearDuplicateIndex, AgreesWithBruteForce) {
                 vocabulary.try_emplace(token, static_cast<std::uint32_t>(vocabulary.size())).first->second);
         return ids;
     };
-    NearDuplicateIndex index(0.7);
+    NearDuplicateIndex index(0.7, spill());
     std::vector<std::vector<std::uint32_t>> accepted;
     int bruteForcePositives = 0;
     int missed = 0;
@@ -605,11 +634,12 @@ TEST(NearDuplicateIndex, AgreesWithBruteForce) {
     EXPECT_EQ(index.size(), accepted.size());
     ASSERT_GT(bruteForcePositives, 200);
     EXPECT_LE(missed, bruteForcePositives / 20) << "brute force found near-duplicates the index missed";
+    expectFilesUsed(index);
     std::cout << "[          ] near-duplicates by brute force: " << bruteForcePositives
               << ", missed by the index: " << missed << "\n";
 }
 
-TEST(NearDuplicateIndex, ThreadsSearchingOutsideTheLockKeepOneQuestionPerCluster) {
+TEST_P(NearDuplicateTiers, ThreadsSearchingOutsideTheLockKeepOneQuestionPerCluster) {
     // 400 clusters of 6 texts: a base of 16-23 words and 5 copies with one word replaced, each at its own
     // position, so any two texts of a cluster have F1 >= 0.875 and texts of different clusters share no
     // word. 8 threads offer all 2 400 texts in random order the optimistic way (prepare and search outside
@@ -642,7 +672,7 @@ TEST(NearDuplicateIndex, ThreadsSearchingOutsideTheLockKeepOneQuestionPerCluster
     std::iota(order.begin(), order.end(), 0);
     std::shuffle(order.begin(), order.end(), random);
 
-    NearDuplicateIndex index(0.7);
+    NearDuplicateIndex index(0.7, spill());
     std::mutex lock;
     std::vector<std::size_t> lockOrder;
     std::vector<std::size_t> keptTexts; // by id
@@ -681,13 +711,73 @@ TEST(NearDuplicateIndex, ThreadsSearchingOutsideTheLockKeepOneQuestionPerCluster
         EXPECT_GT(matches[text].score, 0.7);
     }
 
-    NearDuplicateIndex oneByOne(0.7);
+    expectFilesUsed(index);
+    NearDuplicateIndex oneByOne(0.7); // in memory
     for (const auto text : lockOrder) {
         const auto match = oneByOne.insertIfNovel(texts[text]);
         EXPECT_EQ(match.nearDuplicate, matches[text].nearDuplicate);
         EXPECT_EQ(match.matchedId, matches[text].matchedId);
         EXPECT_DOUBLE_EQ(match.score, matches[text].score);
     }
+}
+
+TEST(NearDuplicateIndex, FilesGiveTheAnswersOfMemoryWithLittleOfIt) {
+    // 3 000 texts, a fifth of them edited copies of earlier ones, offered to an index in memory and to one
+    // that moves texts to files every 50: every answer is the same, and the second holds a fraction of the
+    // memory, in files that are unlinked (the folder looks empty).
+    SentenceMaker maker(7);
+    std::vector<std::string> texts;
+    for (int i = 0; i < 3000; ++i) {
+        if (i > 10 && maker.random()() % 5 == 0)
+            texts.push_back(joined(maker.edited(rougeTokens(texts[maker.random()() % texts.size()]),
+                                                1 + static_cast<int>(maker.random()() % 6))));
+        else
+            texts.push_back(joined(maker.sentence()));
+    }
+    sds::testing::TempDir folder;
+    NearDuplicateIndex memory(0.7);
+    NearDuplicateIndex tiered(0.7, {folder.path(), 50});
+    int nearDuplicates = 0;
+    for (const auto& text : texts) {
+        const auto expected = memory.insertIfNovel(text);
+        const auto match = tiered.insertIfNovel(text);
+        ASSERT_EQ(match.nearDuplicate, expected.nearDuplicate) << text;
+        EXPECT_EQ(match.matchedId, expected.matchedId) << text;
+        EXPECT_DOUBLE_EQ(match.score, expected.score) << text;
+        nearDuplicates += match.nearDuplicate ? 1 : 0;
+    }
+    EXPECT_GT(nearDuplicates, 300);
+    EXPECT_EQ(tiered.size(), memory.size());
+    for (int i = 0; i < 500; ++i) {
+        const auto variant = joined(maker.edited(rougeTokens(texts[maker.random()() % texts.size()]), 2));
+        const auto expected = memory.find(variant);
+        const auto match = tiered.find(variant);
+        EXPECT_EQ(match.nearDuplicate, expected.nearDuplicate) << variant;
+        EXPECT_EQ(match.matchedId, expected.matchedId) << variant;
+        EXPECT_DOUBLE_EQ(match.score, expected.score) << variant;
+    }
+    // Files double in size from newest to oldest: about log2(2 700 / 50) + 1 of them at most.
+    EXPECT_GE(tiered.files(), 1U);
+    EXPECT_LE(tiered.files(), 7U);
+    EXPECT_GT(tiered.fileBytes(), 0U);
+    EXPECT_LT(tiered.approximateBytes() * 4, memory.approximateBytes())
+        << tiered.approximateBytes() << " bytes with files, " << memory.approximateBytes() << " without";
+    EXPECT_EQ(tiered.work().failedReads, 0U);
+    EXPECT_TRUE(std::filesystem::is_empty(folder.path())) << "the files are unlinked when created";
+}
+
+TEST(NearDuplicateIndex, KeepsEverythingInMemoryWhenItCannotWriteAFile) {
+    sds::testing::TempDir folder;
+    const auto missing = folder.path() / "not-there";
+    NearDuplicateIndex index(0.7, {missing, 10});
+    for (int i = 0; i < 100; ++i)
+        index.insert("question number " + std::to_string(i) + " about sorting lists of words");
+    EXPECT_EQ(index.files(), 0U);
+    EXPECT_NE(index.spillError().find(missing.string()), std::string::npos) << index.spillError();
+    EXPECT_EQ(index.size(), 100U);
+    const auto match = index.find("Question number 7 about sorting lists of words!");
+    EXPECT_TRUE(match.nearDuplicate);
+    EXPECT_EQ(match.matchedId, 7U);
 }
 
 TEST(NearDuplicateIndex, IdsShortTextsAndDisabling) {
