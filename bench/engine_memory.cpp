@@ -56,8 +56,8 @@ std::size_t dedupeSetBytes(int count) {
 }
 
 // The child: one run of `rows` rows against the stand-in at `endpoint`, then one JSON line on stdout.
-int runChild(int rows, int concurrency, double threshold, const std::string& endpoint,
-             const std::filesystem::path& folder) {
+int runChild(int rows, int concurrency, double threshold, std::size_t questionsInMemory,
+             const std::string& endpoint, const std::filesystem::path& folder) {
     const auto templates = Project(folder).loadTemplates();
     const Template* source = templates.find("code_generation");
     if (!source) {
@@ -111,7 +111,9 @@ int runChild(int rows, int concurrency, double threshold, const std::string& end
     callbacks.progress = [&](const engine::Progress&) {
         peakDuringRunKb = std::max(peakDuringRunKb, statusKb("VmRSS"));
     };
-    const auto report = service.execute(run, provider, engine::RunOptions{}, callbacks, CancellationToken{});
+    engine::RunOptions options;
+    options.nearDuplicateQuestionsInMemory = questionsInMemory;
+    const auto report = service.execute(run, provider, options, callbacks, CancellationToken{});
 
     const long hwmKb = statusKb("VmHWM"); // before anything below can raise it
     const nlohmann::json line = {
@@ -134,12 +136,13 @@ int runChild(int rows, int concurrency, double threshold, const std::string& end
 }
 
 // Runs this program again as a child for one size; its stdout is one JSON line.
-bench::ChildResult spawnChild(int rows, int concurrency, double threshold, const std::string& endpoint,
-                              const std::filesystem::path& folder) {
+bench::ChildResult spawnChild(int rows, int concurrency, double threshold, std::size_t questionsInMemory,
+                              const std::string& endpoint, const std::filesystem::path& folder) {
     auto child = bench::runSelfAsChild({"bench_engine_memory", "--child-rows", std::to_string(rows),
                                         "--concurrency", std::to_string(concurrency),
-                                        "--near-duplicate-threshold", std::to_string(threshold), "--endpoint",
-                                        endpoint, "--work-dir", folder.string()});
+                                        "--near-duplicate-threshold", std::to_string(threshold),
+                                        "--questions-in-memory", std::to_string(questionsInMemory),
+                                        "--endpoint", endpoint, "--work-dir", folder.string()});
     if (!child.error.empty())
         child.error = "the child for " + std::to_string(rows) + " rows: " + child.error;
     return child;
@@ -160,6 +163,7 @@ int main(int argc, char** argv) {
     std::vector<int> sizes{1000, 10000, 100000};
     int concurrency = 64;
     double threshold = JobSpec{}.similarityThreshold;
+    std::size_t questionsInMemory = engine::RunOptions{}.nearDuplicateQuestionsInMemory;
     int latencyMs = 0;
     int childRows = 0;
     std::size_t vocabulary = sds::standin::kDefaultQuestionVocabulary;
@@ -177,6 +181,11 @@ int main(int argc, char** argv) {
     app.add_option("--near-duplicate-threshold", threshold,
                    "ROUGE-L F1 above which a question is a near-duplicate; 1 turns the filter off")
         ->capture_default_str();
+    app.add_option(
+           "--questions-in-memory", questionsInMemory,
+           "Questions the near-duplicate index keeps in memory before moving older ones to a file; 0: "
+           "all in memory")
+        ->capture_default_str();
     app.add_option("--latency-ms", latencyMs, "Stand-in latency per request")->capture_default_str();
     app.add_option("--question-vocabulary", vocabulary,
                    "Words the stand-in's questions are drawn from (64: questions share many words)")
@@ -190,7 +199,7 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::err);
     std::signal(SIGPIPE, SIG_IGN);
     if (child->count() > 0)
-        return runChild(childRows, concurrency, threshold, endpoint, workDir);
+        return runChild(childRows, concurrency, threshold, questionsInMemory, endpoint, workDir);
 
     standin::StandinOptions options;
     options.latency = std::chrono::milliseconds(latencyMs);
@@ -202,7 +211,8 @@ int main(int argc, char** argv) {
     for (const int rows : sizes) {
         std::cerr << rows << " rows…" << std::flush;
         sds::testing::TempDir folder;
-        const auto result = spawnChild(rows, concurrency, threshold, server.baseUrl() + "/v1", folder.path());
+        const auto result = spawnChild(rows, concurrency, threshold, questionsInMemory,
+                                       server.baseUrl() + "/v1", folder.path());
         if (!result.error.empty()) {
             std::cerr << "\nbench_engine_memory: " << result.error << "\n";
             return 1;
@@ -212,8 +222,9 @@ int main(int argc, char** argv) {
     }
 
     std::cout << "<!-- concurrency " << concurrency << ", stand-in latency " << latencyMs
-              << " ms, near-duplicate threshold " << threshold << ", questions from " << vocabulary
-              << " words, each size in a fresh child process -->\n";
+              << " ms, near-duplicate threshold " << threshold << ", " << questionsInMemory
+              << " questions in memory"
+              << ", questions from " << vocabulary << " words, each size in a fresh child process -->\n";
     if (json) {
         for (const auto& line : lines)
             std::cout << line.dump() << "\n";

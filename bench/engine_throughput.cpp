@@ -191,6 +191,9 @@ struct Settings {
     bool json = false;
     double similarityThreshold = 0.7; // the job's near-duplicate filter; 1 turns it off
     bool compareFilter = false;       // each level also without the filter, right after
+    // Questions the near-duplicate index keeps in memory before older ones go to a file; 0: all in memory.
+    std::size_t questionsInMemory = engine::RunOptions{}.nearDuplicateQuestionsInMemory;
+    std::size_t allInMemoryUpToRows = engine::RunOptions{}.nearDuplicateAllInMemoryUpToRows;
 };
 
 struct Measurement {
@@ -302,7 +305,7 @@ JobSpec benchJob(const Template& source, int concurrency, int requests, int rows
 }
 
 Measurement runEngine(Standin& standin, const JobSpec& jobTemplate, const std::filesystem::path& folder,
-                      std::vector<std::string>& lastQuestions) {
+                      std::vector<std::string>& lastQuestions, const Settings& settings) {
     Measurement m;
     Project project(folder);
     RunHistory history;
@@ -322,7 +325,10 @@ Measurement runEngine(Standin& standin, const JobSpec& jobTemplate, const std::f
     const auto provider = makeProvider(standin.baseUrl(), static_cast<std::size_t>(job.plannedRequests()));
     standin.resetStats();
     const double cpuBefore = processCpuSeconds();
-    const auto report = service.execute(run, provider, engine::RunOptions{}, {}, CancellationToken{});
+    engine::RunOptions options;
+    options.nearDuplicateQuestionsInMemory = settings.questionsInMemory;
+    options.nearDuplicateAllInMemoryUpToRows = settings.allInMemoryUpToRows;
+    const auto report = service.execute(run, provider, options, {}, CancellationToken{});
     m.cpuSeconds = processCpuSeconds() - cpuBefore;
     m.times = provider->times();
     m.standin = standin.sample();
@@ -534,6 +540,14 @@ int main(int argc, char** argv) {
     app.add_flag("--compare-filter", settings.compareFilter,
                  "Run each level's engine twice, with the near-duplicate filter (--similarity-threshold) and "
                  "without it, one right after the other, and print both");
+    app.add_option(
+           "--questions-in-memory", settings.questionsInMemory,
+           "Questions the near-duplicate index keeps in memory before moving older ones to a file; 0: "
+           "all in memory")
+        ->capture_default_str();
+    app.add_option("--all-in-memory-up-to", settings.allInMemoryUpToRows,
+                   "Runs planned for at most this many rows keep every question in memory")
+        ->capture_default_str();
     app.add_flag("--standin-in-child", settings.standinInChild,
                  "Run the stand-in in a forked child process, to split CPU time between engine and stand-in");
     app.add_flag("--json", settings.json, "Print JSON instead of a markdown table");
@@ -573,7 +587,7 @@ int main(int argc, char** argv) {
         std::cerr << "in flight " << concurrency << ": engine…" << std::flush;
         sds::testing::TempDir folder;
         std::vector<std::string> lastQuestions;
-        level.engine = runEngine(*standin, job, folder.path(), lastQuestions);
+        level.engine = runEngine(*standin, job, folder.path(), lastQuestions, settings);
         level.rows = level.engine.requests * settings.rowsPerRequest;
         if (settings.compareFilter) {
             std::cerr << " engine without the filter…" << std::flush;
@@ -581,7 +595,8 @@ int main(int argc, char** argv) {
             unfiltered.similarityThreshold = 1;
             sds::testing::TempDir unfilteredFolder;
             std::vector<std::string> unusedQuestions;
-            level.withoutFilter = runEngine(*standin, unfiltered, unfilteredFolder.path(), unusedQuestions);
+            level.withoutFilter =
+                runEngine(*standin, unfiltered, unfilteredFolder.path(), unusedQuestions, settings);
         }
         if (settings.baseline) {
             std::cerr << " bare transport…" << std::flush;

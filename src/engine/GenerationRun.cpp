@@ -115,9 +115,16 @@ struct GenerationRun::State : WorkSource<Batch> {
           pool(*this, std::move(provider), job.concurrency, options.retryPolicy()),
           qualityGate(job.validator, job.examples),
           seenQuestions(static_cast<std::size_t>(std::max(0, job.size))),
-          similarQuestions(job.similarityThreshold,
-                           {j.path().parent_path(), quality::NearDuplicateIndex::kDefaultHotLimit}) {
+          similarQuestions(job.similarityThreshold, spillOf(job, j, options)) {
         pool.limitSpending(options.spending);
+    }
+
+    static quality::NearDuplicateIndex::Spill spillOf(const JobSpec& job, const Journal& journal,
+                                                      const RunOptions& options) {
+        if (options.nearDuplicateQuestionsInMemory == 0 ||
+            static_cast<std::size_t>(std::max(job.size, 0)) <= options.nearDuplicateAllInMemoryUpToRows)
+            return {};
+        return {journal.path().parent_path(), options.nearDuplicateQuestionsInMemory};
     }
 
     [[nodiscard]] bool finished() const override {

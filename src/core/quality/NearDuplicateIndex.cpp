@@ -182,28 +182,24 @@ std::shared_ptr<const NearDuplicateIndex::View> NearDuplicateIndex::view() const
 void NearDuplicateIndex::compare(Scan& scan, const View& view, std::size_t from, std::size_t until,
                                  bool writer) const {
     const auto& keys = scan.prepared.bandKeys;
-    thread_local std::vector<detail::SegmentEntry> entries;
     thread_local std::vector<std::uint32_t> words;
     for (const auto& file : view.files) {
         if (file->endId() <= from || file->firstId() >= until)
             continue;
         for (const auto key : keys) {
-            entries.clear();
-            const int reads = file->collect(key, from, until, entries);
-            if (reads < 0) {
-                ++scan.failedReads;
-                continue;
-            }
-            scan.reads += static_cast<std::uint64_t>(reads);
-            for (const auto& entry : entries) {
+            const int reads = file->forEachEntry(key, from, until, [&](const detail::SegmentEntry& entry) {
                 if (!scan.worthComparing(entry.id, entry.length, entry.sketch))
-                    continue;
+                    return;
                 ++scan.reads;
                 if (file->readWords(entry, words))
                     scan.compare(entry.id, words);
                 else
                     ++scan.failedReads;
-            }
+            });
+            if (reads < 0)
+                ++scan.failedReads;
+            else
+                scan.reads += static_cast<std::uint64_t>(reads);
         }
     }
     const detail::MemoryTier& hot = *view.hot;

@@ -7,6 +7,7 @@
 #include <limits>
 #include <memory>
 #include <new>
+#include <span>
 #include <stdexcept>
 #include <sys/mman.h>
 #include <type_traits>
@@ -431,39 +432,49 @@ std::shared_ptr<const DiskSegment> DiskSegment::merge(const std::filesystem::pat
     return writer.finish(older.firstId_, newer.endId_);
 }
 
-int DiskSegment::collect(std::uint32_t key, std::size_t from, std::size_t until,
-                         std::vector<SegmentEntry>& entries) const {
-    if (from >= endId_ || until <= firstId_)
-        return 0;
-    // The key's entries lie in the blocks from the last one starting below it to the last one starting at it.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> DiskSegment::locate(std::uint32_t key,
+                                                                           int& reads) const {
+    // Blocks [lower, upper) start with `key`: its entries start in the block before them (or at `lower`) and
+    // end in the last block that starts at or below it. Only those two blocks are read.
     const auto begin = blockFirstKeys_.begin();
     const auto lower = std::lower_bound(begin, blockFirstKeys_.end(), key);
     const auto upper = std::upper_bound(lower, blockFirstKeys_.end(), key);
     if (upper == begin)
-        return 0;
-    const std::uint64_t firstKey =
-        (lower == begin ? 0 : static_cast<std::uint64_t>(lower - begin) - 1) * kEntriesPerBlock;
-    const std::uint64_t endKey =
-        std::min<std::uint64_t>(static_cast<std::uint64_t>(upper - begin) * kEntriesPerBlock, entries_);
-    thread_local std::vector<std::uint32_t> keys;
-    keys.resize(endKey - firstKey);
-    if (!readAt(keys.data(), keys.size() * sizeof(std::uint32_t),
-                keysOffset() + firstKey * sizeof(std::uint32_t)))
-        return -1;
-    const auto first = std::lower_bound(keys.begin(), keys.end(), key);
-    const auto last = std::upper_bound(first, keys.end(), key);
-    if (first == last)
-        return 1;
-    thread_local std::vector<SegmentEntry> read;
-    read.resize(static_cast<std::size_t>(last - first));
-    const std::uint64_t firstEntry = firstKey + static_cast<std::uint64_t>(first - keys.begin());
-    if (!readAt(read.data(), read.size() * sizeof(SegmentEntry),
-                entriesOffset() + firstEntry * sizeof(SegmentEntry)))
-        return -1;
-    for (const auto& entry : read)
-        if (entry.id >= from && entry.id < until)
-            entries.push_back(entry);
-    return 2;
+        return std::pair<std::uint64_t, std::uint64_t>{0, 0};
+    const auto readBlock = [&](std::uint64_t block, std::array<std::uint32_t, kEntriesPerBlock>& keys) {
+        const std::uint64_t first = block * kEntriesPerBlock;
+        const std::size_t count = std::min<std::uint64_t>(kEntriesPerBlock, entries_ - first);
+        ++reads;
+        if (!readAt(keys.data(), count * sizeof(std::uint32_t), keysOffset() + first * sizeof(std::uint32_t)))
+            return std::span<const std::uint32_t>{};
+        return std::span<const std::uint32_t>(keys.data(), count);
+    };
+    const std::uint64_t startBlock = lower == begin ? 0 : static_cast<std::uint64_t>(lower - begin) - 1;
+    const std::uint64_t endBlock = static_cast<std::uint64_t>(upper - begin) - 1;
+    std::array<std::uint32_t, kEntriesPerBlock> keys{};
+    const auto start = readBlock(startBlock, keys);
+    if (start.empty())
+        return std::nullopt;
+    std::uint64_t first =
+        startBlock * kEntriesPerBlock +
+        static_cast<std::uint64_t>(std::lower_bound(start.begin(), start.end(), key) - start.begin());
+    if (startBlock == endBlock) {
+        const std::uint64_t last =
+            startBlock * kEntriesPerBlock +
+            static_cast<std::uint64_t>(std::upper_bound(start.begin(), start.end(), key) - start.begin());
+        return std::pair{first, last};
+    }
+    const auto end = readBlock(endBlock, keys);
+    if (end.empty())
+        return std::nullopt;
+    const std::uint64_t last =
+        endBlock * kEntriesPerBlock +
+        static_cast<std::uint64_t>(std::upper_bound(end.begin(), end.end(), key) - end.begin());
+    return std::pair{first, last};
+}
+
+bool DiskSegment::readEntries(std::uint64_t first, std::size_t count, SegmentEntry* entries) const {
+    return readAt(entries, count * sizeof(SegmentEntry), entriesOffset() + first * sizeof(SegmentEntry));
 }
 
 bool DiskSegment::readWords(const SegmentEntry& entry, std::vector<std::uint32_t>& words) const {

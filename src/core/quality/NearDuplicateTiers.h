@@ -3,6 +3,7 @@
 // The two kinds of storage behind NearDuplicateIndex: the newest texts in memory, older ones in immutable
 // files read with pread. Only NearDuplicateIndex uses these.
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstddef>
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -155,10 +157,11 @@ public:
 
     [[nodiscard]] std::size_t firstId() const { return firstId_; }
     [[nodiscard]] std::size_t endId() const { return endId_; }
-    // Appends the entries of `key` with ids in [from, until); returns the reads it made (0 to 2), or -1 when
-    // the file could not be read.
-    int collect(std::uint32_t key, std::size_t from, std::size_t until,
-                std::vector<SegmentEntry>& entries) const;
+    // Calls visit(entry) for the entries of `key` with ids in [from, until), reading them a few at a time so
+    // that a key shared by many texts costs no memory; returns the reads it made, or -1 when the file could
+    // not be read.
+    template <class Visit>
+    int forEachEntry(std::uint32_t key, std::size_t from, std::size_t until, Visit visit) const;
     bool readWords(const SegmentEntry& entry, std::vector<std::uint32_t>& words) const;
     [[nodiscard]] std::size_t approximateBytes() const;
     [[nodiscard]] std::uint64_t fileBytes() const;
@@ -167,6 +170,10 @@ private:
     class Writer;
     DiskSegment() = default;
     bool readAt(void* data, std::size_t bytes, std::uint64_t offset) const;
+    // Where the entries of `key` are, [first, last) in entry order; nullopt when the file could not be read.
+    [[nodiscard]] std::optional<std::pair<std::uint64_t, std::uint64_t>> locate(std::uint32_t key,
+                                                                                int& reads) const;
+    bool readEntries(std::uint64_t first, std::size_t count, SegmentEntry* entries) const;
     [[nodiscard]] std::uint64_t keysOffset() const { return words_ * sizeof(std::uint32_t); }
     [[nodiscard]] std::uint64_t entriesOffset() const {
         return keysOffset() + entries_ * sizeof(std::uint32_t);
@@ -179,5 +186,28 @@ private:
     std::uint64_t entries_ = 0;
     std::vector<std::uint32_t> blockFirstKeys_;
 };
+
+template <class Visit>
+int DiskSegment::forEachEntry(std::uint32_t key, std::size_t from, std::size_t until, Visit visit) const {
+    if (from >= endId_ || until <= firstId_)
+        return 0;
+    int reads = 0;
+    const auto range = locate(key, reads);
+    if (!range)
+        return -1;
+    std::array<SegmentEntry, 128> chunk;
+    for (std::uint64_t at = range->first; at < range->second;) {
+        const auto count =
+            static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), range->second - at));
+        if (!readEntries(at, count, chunk.data()))
+            return -1;
+        ++reads;
+        at += count;
+        for (std::size_t i = 0; i < count; ++i)
+            if (chunk[i].id >= from && chunk[i].id < until)
+                visit(chunk[i]);
+    }
+    return reads;
+}
 
 } // namespace sds::quality::detail

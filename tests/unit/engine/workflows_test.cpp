@@ -136,14 +136,16 @@ TEST(NearDuplicates, CloseQuestionsAreRejectedCountedPerSeedAndReplaced) {
     EXPECT_LE(merges, 2) << "at most one of the reworded questions per seed is kept";
 }
 
-TEST(NearDuplicates, WorkersJudgingAtOnceNeverKeepTwoCloseQuestions) {
+// Runs `size` rows with 16 workers whose answers mix questions of their own words with rewordings of 8
+// fixed questions, and checks that exactly one rewording of each is kept. Returns the run's folder entries.
+std::vector<std::string> judgeRewordingsWithWorkers(int size, const RunOptions& options) {
     // 16 workers; every answer mixes questions of their own words with rewordings of 8 fixed questions
     // (one of 16 words replaced, so two rewordings of one question have F1 >= 0.875, and different ones
     // share no word). However the workers' searches and inserts interleave, at most one rewording of each
     // is kept and no two kept questions are near-duplicates.
     TempDir dir;
     Journal journal(dir / "journal.jsonl");
-    ASSERT_EQ(journal.open(), "");
+    EXPECT_EQ(journal.open(), "");
     const auto reworded = [](int question, const std::string& replacement, int position) {
         std::string text;
         for (int w = 0; w < 16; ++w)
@@ -164,15 +166,15 @@ TEST(NearDuplicates, WorkersJudgingAtOnceNeverKeepTwoCloseQuestions) {
             return structured({{"items", items}});
         },
         std::chrono::milliseconds(2));
-    auto job = sftJob(60, 3, 16);
+    auto job = sftJob(size, 3, 16);
     job.seeds = {"A", "B", "C"};
-    GenerationRun run(job, provider, journal, fastOptions());
+    GenerationRun run(job, provider, journal, options);
     const auto outcome = run.run(CancellationToken{});
-    ASSERT_EQ(outcome.status, RunStatus::Completed) << outcome.error;
-    EXPECT_EQ(outcome.progress.rowsDone, 60);
+    EXPECT_EQ(outcome.status, RunStatus::Completed) << outcome.error;
+    EXPECT_EQ(outcome.progress.rowsDone, size);
     EXPECT_GT(outcome.progress.nearDuplicates, 0);
     const auto rows = journalRows(dir / "journal.jsonl");
-    ASSERT_EQ(rows.size(), 60U);
+    EXPECT_EQ(rows.size(), static_cast<std::size_t>(size));
     std::map<std::string, int> keptPerQuestion;
     for (const auto& row : rows)
         if (row.question.rfind('k', 0) == 0)
@@ -184,6 +186,24 @@ TEST(NearDuplicates, WorkersJudgingAtOnceNeverKeepTwoCloseQuestions) {
         for (std::size_t b = a + 1; b < rows.size(); ++b)
             EXPECT_LE(quality::rougeLF1(rows[a].question, rows[b].question), 0.7)
                 << rows[a].question << " / " << rows[b].question;
+    std::vector<std::string> entries;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+        entries.push_back(entry.path().filename().string());
+    return entries;
+}
+
+TEST(NearDuplicates, WorkersJudgingAtOnceNeverKeepTwoCloseQuestions) {
+    judgeRewordingsWithWorkers(60, fastOptions());
+}
+
+TEST(NearDuplicates, ALongRunKeepsOlderQuestionsInAFileAndStillFindsTheirRewordings) {
+    // 8 questions in memory, the rest in files in the run's folder that are merged as the run goes: the
+    // rewordings of the 8 fixed questions are still caught long after those went to a file, and nothing is
+    // left in the folder but the journal.
+    auto options = fastOptions();
+    options.nearDuplicateQuestionsInMemory = 8;
+    options.nearDuplicateAllInMemoryUpToRows = 0;
+    EXPECT_EQ(judgeRewordingsWithWorkers(300, options), std::vector<std::string>{"journal.jsonl"});
 }
 
 TEST(NearDuplicates, ThresholdOneTurnsTheFilterOff) {
