@@ -44,9 +44,11 @@ namespace sds::quality {
 // one bucket entry per band, about 600 bytes per text). Given a folder, once `hotLimit` texts are in memory
 // they are written to a file there (unlinked at once, so nothing is left behind) as (band key, text) entries
 // sorted by key, each with the text's length, sketch and where its words are, and memory starts afresh; files
-// of similar size are merged, so at most about log2(n / hotLimit) + 1 of them are read by a search, one
-// pread per band and file, plus one per candidate whose words are compared. What stays in memory per text on
-// disk is the first key of each block of 64 entries, about 2 bytes. A reader keeps the files and memory it
+// of similar size are merged, so at most about log2(n / hotLimit) + 1 of them are read by a search: per band
+// and file one or two reads of 64 keys, one per 128 of the key's entries, and one per candidate whose words
+// are compared (detail::DiskSegment). What stays in memory per text on disk is the first key of each block
+// of 64 keys, about 2 bytes. A search in files costs about three times the CPU of one in memory
+// (docs/benchmarks.md). A reader keeps the files and memory it
 // started with until it is done (shared pointers), so a search never sees them change. A write that fails
 // (disk full) keeps everything in memory from then on and says so once in the log; a read that fails finds
 // nothing in that file and is counted in work().

@@ -262,6 +262,9 @@ public:
         if (segment_->fd_ < 0)
             failWriting(folder_, errno);
         ::unlink(name.c_str());
+        // Reads need not update the access time (a few per cent of a search in a profile).
+        if (const int flags = ::fcntl(segment_->fd_, F_GETFL); flags >= 0)
+            ::fcntl(segment_->fd_, F_SETFL, flags | O_NOATIME);
         segment_->words_ = words;
         segment_->entries_ = entries;
         segment_->blockFirstKeys_.reserve((entries + kEntriesPerBlock - 1) / kEntriesPerBlock);

@@ -195,7 +195,8 @@ int DiskSegment::forEachEntry(std::uint32_t key, std::size_t from, std::size_t u
     const auto range = locate(key, reads);
     if (!range)
         return -1;
-    std::array<SegmentEntry, 128> chunk;
+    // A key shared by many texts is read 256 entries (8 KB) at a time: few reads, no memory that grows.
+    thread_local std::vector<SegmentEntry> chunk(256);
     for (std::uint64_t at = range->first; at < range->second;) {
         const auto count =
             static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), range->second - at));
