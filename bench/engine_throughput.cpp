@@ -194,6 +194,7 @@ struct Settings {
     // Questions the near-duplicate index keeps in memory before older ones go to a file; 0: all in memory.
     std::size_t questionsInMemory = engine::RunOptions{}.nearDuplicateQuestionsInMemory;
     std::size_t allInMemoryUpToRows = engine::RunOptions{}.nearDuplicateAllInMemoryUpToRows;
+    std::size_t questionVocabulary = standin::kDefaultQuestionVocabulary;
 };
 
 struct Measurement {
@@ -545,6 +546,9 @@ int main(int argc, char** argv) {
            "Questions the near-duplicate index keeps in memory before moving older ones to a file; 0: "
            "all in memory")
         ->capture_default_str();
+    app.add_option("--question-vocabulary", settings.questionVocabulary,
+                   "Words the stand-in's questions are drawn from (64: questions share many words)")
+        ->capture_default_str();
     app.add_option("--all-in-memory-up-to", settings.allInMemoryUpToRows,
                    "Runs planned for at most this many rows keep every question in memory")
         ->capture_default_str();
@@ -558,6 +562,7 @@ int main(int argc, char** argv) {
 
     standin::StandinOptions options;
     options.latency = std::chrono::milliseconds(settings.latencyMs);
+    options.questionVocabulary = settings.questionVocabulary;
     std::unique_ptr<Standin> standin;
     if (settings.standinInChild)
         standin = std::make_unique<ChildProcessStandin>(options); // before any thread starts
@@ -608,7 +613,10 @@ int main(int argc, char** argv) {
 
     std::cout << "<!-- latency " << settings.latencyMs << " ms, " << settings.requestsPerSlot
               << " requests per slot, " << settings.rowsPerRequest << " rows per request, stand-in "
-              << (settings.standinInChild ? "in a child process" : "in process") << " -->\n";
+              << (settings.standinInChild ? "in a child process" : "in process") << ", questions from "
+              << settings.questionVocabulary << " words, near-duplicate index in memory up to "
+              << settings.allInMemoryUpToRows << " rows, else " << settings.questionsInMemory
+              << " questions -->\n";
     if (settings.json)
         printJson(results, settings);
     else
