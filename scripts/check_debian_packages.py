@@ -31,9 +31,12 @@ BUILD_TOOLS = ("CMAKE_CXX_COMPILER", "CMAKE_AR", "CMAKE_RANLIB", "CMAKE_LINKER",
                "CMAKE_COMMAND", "CMAKE_CXX_COMPILER_AR", "CMAKE_CXX_COMPILER_RANLIB", "PKG_CONFIG_EXECUTABLE",
                "CMAKE_CXX_COMPILER_LAUNCHER")
 # Files a program reads only when some package happens to have put them there, and does fine without:
-# glibc's locale aliases, and the .pth hooks Python's site module runs from dist-packages.
+# glibc's locale aliases, the .pth hooks Python's site module runs from dist-packages, and the fonts
+# fontconfig scans (every font installed, say fonts-dejavu-extra next to fonts-dejavu-core in one folder;
+# the font the tests draw with, fonts-dejavu-core, is listed in debian-packages.txt).
 READ_WHEN_PRESENT = (re.compile(r"^/usr/share/locale/locale\.alias$"),
-                     re.compile(r"^/usr/lib/python3/dist-packages/[^/]+\.pth$"))
+                     re.compile(r"^/usr/lib/python3/dist-packages/[^/]+\.pth$"),
+                     re.compile(r"^/usr/share/fonts/"))
 IGNORED_ROOTS = ("/proc/", "/sys/", "/dev/", "/run/", "/tmp/", "/var/tmp/", "/var/cache/", "/var/log/")
 
 
