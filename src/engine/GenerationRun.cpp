@@ -124,7 +124,8 @@ struct GenerationRun::State : WorkSource<Batch> {
         if (options.nearDuplicateQuestionsInMemory == 0 ||
             static_cast<std::size_t>(std::max(job.size, 0)) <= options.nearDuplicateAllInMemoryUpToRows)
             return {};
-        return {journal.path().parent_path(), options.nearDuplicateQuestionsInMemory};
+        return {journal.path().parent_path(), options.nearDuplicateQuestionsInMemory,
+                static_cast<std::size_t>(job.size)};
     }
 
     [[nodiscard]] bool finished() const override {

@@ -50,6 +50,7 @@ double candidateProbability(double j, std::size_t rows, std::size_t bands) {
 struct NearDuplicateIndex::View {
     std::shared_ptr<detail::MemoryTier> hot;                       // the newest texts, from hot->firstId()
     std::vector<std::shared_ptr<const detail::DiskSegment>> files; // the older ones, oldest first
+    std::shared_ptr<const detail::KeyFilter> filedKeys;             // set when there are files
 };
 
 // One text's comparisons with candidates: the best match so far and the work done.
@@ -128,7 +129,7 @@ NearDuplicateIndex::NearDuplicateIndex(double threshold, Spill spill)
         multipliers_.push_back(splitmix64(state) | 1U);
         increments_.push_back(splitmix64(state));
     }
-    view_ = std::make_shared<const View>(View{std::make_shared<detail::MemoryTier>(0), {}});
+    view_ = std::make_shared<const View>(View{std::make_shared<detail::MemoryTier>(0), {}, nullptr});
 }
 
 void NearDuplicateIndex::finish(const std::vector<std::uint64_t>& wordHashes, Prepared& prepared) const {
@@ -183,10 +184,16 @@ void NearDuplicateIndex::compare(Scan& scan, const View& view, std::size_t from,
                                  bool writer) const {
     const auto& keys = scan.prepared.bandKeys;
     thread_local std::vector<std::uint32_t> words;
+    thread_local std::vector<std::uint32_t> keysInFiles;
+    keysInFiles.clear();
+    if (!view.files.empty())
+        for (const auto key : keys)
+            if (view.filedKeys->mayContain(key))
+                keysInFiles.push_back(key);
     for (const auto& file : view.files) {
         if (file->endId() <= from || file->firstId() >= until)
             continue;
-        for (const auto key : keys) {
+        for (const auto key : keysInFiles) {
             const int reads = file->forEachEntry(key, from, until, [&](const detail::SegmentEntry& entry) {
                 if (!scan.worthComparing(entry.id, entry.length, entry.sketch))
                     return;
@@ -276,8 +283,11 @@ std::size_t NearDuplicateIndex::insertPrepared(const Prepared& prepared) {
 
 void NearDuplicateIndex::moveToFile() {
     try {
+        if (!filedKeys_)
+            filedKeys_ = std::make_shared<detail::KeyFilter>(
+                std::max(spill_.expectedTexts, 4 * spill_.hotLimit) * bands_);
         auto files = view_->files;
-        files.push_back(detail::DiskSegment::write(spill_.folder, *view_->hot));
+        files.push_back(detail::DiskSegment::write(spill_.folder, *view_->hot, *filedKeys_));
         // Like a binary counter: a file is merged into the one before while that one is less than twice
         // its size, so files double in size from oldest to newest and each text is rewritten about
         // log2(n / hotLimit) times.
@@ -288,7 +298,8 @@ void NearDuplicateIndex::moveToFile() {
             files.back() = std::move(merged);
         }
         auto next = std::make_shared<const View>(View{
-            std::make_shared<detail::MemoryTier>(count_.load(std::memory_order_relaxed)), std::move(files)});
+            std::make_shared<detail::MemoryTier>(count_.load(std::memory_order_relaxed)), std::move(files),
+            filedKeys_});
         const std::lock_guard lock(viewMutex_);
         view_ = std::move(next);
     } catch (const std::exception& error) {
@@ -308,6 +319,8 @@ std::size_t NearDuplicateIndex::approximateBytes() const {
         return 0;
     const auto current = view();
     std::size_t bytes = current->hot->approximateBytes();
+    if (current->filedKeys)
+        bytes += current->filedKeys->approximateBytes();
     for (const auto& file : current->files)
         bytes += file->approximateBytes();
     return bytes;

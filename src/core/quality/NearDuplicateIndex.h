@@ -13,6 +13,9 @@
 #include <vector>
 
 namespace sds::quality {
+namespace detail {
+class KeyFilter;
+}
 
 // Finds texts whose ROUGE-L F1 (rougeLF1) with an earlier text is above a threshold, the Self-Instruct
 // near-duplicate filter, without comparing each new text with all earlier ones.
@@ -47,8 +50,9 @@ namespace sds::quality {
 // of similar size are merged, so at most about log2(n / hotLimit) + 1 of them are read by a search: per band
 // and file one or two reads of 64 keys, one per 128 of the key's entries, and one per candidate whose words
 // are compared (detail::DiskSegment). What stays in memory per text on disk is the first key of each block
-// of 64 keys, about 2 bytes. A search in files costs about three times the CPU of one in memory
-// (docs/benchmarks.md). A reader keeps the files and memory it
+// of 64 keys, about 2 bytes, and 2 bits per band key in a filter of the keys in files
+// (detail::KeyFilter, 8 bytes a text), which spares the reads of most keys that are in no file. A search
+// in files costs more CPU than one in memory, nearly all of it in the reads (docs/benchmarks.md). A reader keeps the files and memory it
 // started with until it is done (shared pointers), so a search never sees them change. A write that fails
 // (disk full) keeps everything in memory from then on and says so once in the log; a read that fails finds
 // nothing in that file and is counted in work().
@@ -59,6 +63,9 @@ public:
     struct Spill {
         std::filesystem::path folder;
         std::size_t hotLimit = kDefaultHotLimit;
+        // Sizes the filter of the keys in files (2 bits a band key, 8 bytes a text at the default
+        // threshold); 0 means 4 x hotLimit. More texts than this only let more lookups through to the files.
+        std::size_t expectedTexts = 0;
     };
 
     // ROUGE-L F1 > threshold = near-duplicate; >= 1 disables
@@ -144,6 +151,7 @@ private:
     std::atomic<std::size_t> count_{0};
     mutable std::mutex viewMutex_;
     std::shared_ptr<const View> view_; // replaced, never changed, under viewMutex_
+    std::shared_ptr<detail::KeyFilter> filedKeys_; // made with the first file
     std::string spillError_;           // under viewMutex_
     mutable std::atomic<std::uint64_t> bucketEntries_{0};
     mutable std::atomic<std::uint64_t> rougeComputed_{0};

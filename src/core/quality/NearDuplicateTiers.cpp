@@ -1,6 +1,7 @@
 #include "core/quality/NearDuplicateTiers.h"
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -247,6 +248,28 @@ std::size_t MemoryTier::approximateBytes() const {
     return bytes;
 }
 
+// ---- KeyFilter
+
+KeyFilter::KeyFilter(std::uint64_t expectedKeys) {
+    constexpr std::uint64_t kBitsPerKey = 2;
+    const std::uint64_t words = std::bit_ceil(std::max<std::uint64_t>(64, expectedKeys * kBitsPerKey / 64));
+    wordCount_ = static_cast<std::size_t>(words);
+    wordShift_ = 64U - static_cast<unsigned>(std::countr_zero(words));
+    static_assert(std::is_trivially_destructible_v<std::atomic<std::uint64_t>>);
+    words_ = static_cast<std::atomic<std::uint64_t>*>(mapZeroedPages(wordCount_ * sizeof(std::uint64_t)));
+    std::uninitialized_value_construct_n(words_, wordCount_);
+}
+
+KeyFilter::~KeyFilter() {
+    unmapZeroedPages(words_, wordCount_ * sizeof(std::uint64_t));
+}
+
+void KeyFilter::add(std::uint32_t key) {
+    const auto [word, bits] = place(key);
+    if ((words_[word].load(std::memory_order_relaxed) & bits) != bits)
+        words_[word].fetch_or(bits, std::memory_order_relaxed);
+}
+
 // ---- DiskSegment
 
 // Writes a new segment's file, whose sizes are known beforehand, through one buffer per region; the segment
@@ -356,7 +379,7 @@ bool DiskSegment::readAt(void* data, std::size_t bytes, std::uint64_t offset) co
 }
 
 std::shared_ptr<const DiskSegment> DiskSegment::write(const std::filesystem::path& folder,
-                                                      const MemoryTier& tier) {
+                                                      const MemoryTier& tier, KeyFilter& filter) {
     Writer writer(folder, tier.wordCount(), tier.entryCount());
     const std::size_t first = tier.firstId();
     const std::size_t count = tier.count();
@@ -375,6 +398,7 @@ std::shared_ptr<const DiskSegment> DiskSegment::write(const std::filesystem::pat
         for (const auto& [key, id] : entries) {
             const TextSummary& text = tier.summary(id);
             writer.putEntry(SegmentEntry{key, id, text.length, wordStart[id - first], text.sketch});
+            filter.add(key);
         }
     }
     return writer.finish(first, first + count);

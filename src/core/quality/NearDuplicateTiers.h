@@ -127,6 +127,37 @@ private:
     std::unique_ptr<Shard[]> shards_;
 };
 
+// Which band keys may be in the files: a Bloom filter of 64-bit words, two bits a key in one word, about
+// two bits an expected key. Absent keys pass with a probability of about (1 - e^(-load))^2: 0.40 once it
+// holds all the keys it was sized for, 0.15 at half of them. Bits are only ever set, by the writer, before
+// the files holding the keys are published, so a reader never misses a key of a file it can see; a search
+// reads a file only for the keys that pass (a file lookup is a system call, the filter a memory read).
+class KeyFilter {
+public:
+    explicit KeyFilter(std::uint64_t expectedKeys);
+    ~KeyFilter();
+    KeyFilter(const KeyFilter&) = delete;
+    KeyFilter& operator=(const KeyFilter&) = delete;
+
+    void add(std::uint32_t key); // writer only
+    [[nodiscard]] bool mayContain(std::uint32_t key) const {
+        const auto [word, bits] = place(key);
+        return (words_[word].load(std::memory_order_relaxed) & bits) == bits;
+    }
+    [[nodiscard]] std::size_t approximateBytes() const { return wordCount_ * sizeof(std::uint64_t); }
+
+private:
+    [[nodiscard]] std::pair<std::size_t, std::uint64_t> place(std::uint32_t key) const {
+        const std::uint64_t hash = (std::uint64_t{key} + 1) * 0x9E3779B97F4A7C15ULL;
+        const std::uint64_t bits = (std::uint64_t{1} << (hash & 63U)) | (std::uint64_t{1} << ((hash >> 6U) & 63U));
+        return {static_cast<std::size_t>(hash >> wordShift_), bits};
+    }
+
+    std::atomic<std::uint64_t>* words_ = nullptr;
+    std::size_t wordCount_ = 0;
+    unsigned wordShift_ = 64;
+};
+
 // One (band key, text) pair of a segment, with what the cheap bounds need of the text and where its words
 // are, so a bucket's candidates are one contiguous read.
 struct SegmentEntry {
@@ -146,8 +177,9 @@ static_assert(sizeof(SegmentEntry) == 32);
 class DiskSegment {
 public:
     // Both throw std::runtime_error naming the folder and the system's reason when a write fails.
+    // write() adds the tier's keys to `filter`.
     static std::shared_ptr<const DiskSegment> write(const std::filesystem::path& folder,
-                                                    const MemoryTier& tier);
+                                                    const MemoryTier& tier, KeyFilter& filter);
     // `newer` must start where `older` ends.
     static std::shared_ptr<const DiskSegment> merge(const std::filesystem::path& folder,
                                                     const DiskSegment& older, const DiskSegment& newer);

@@ -1,4 +1,5 @@
 #include "core/quality/NearDuplicateIndex.h"
+#include "core/quality/NearDuplicateTiers.h"
 #include "core/quality/PythonChecker.h"
 #include "core/quality/RougeL.h"
 #include "core/quality/SqlValidator.h"
@@ -764,6 +765,62 @@ TEST(NearDuplicateIndex, FilesGiveTheAnswersOfMemoryWithLittleOfIt) {
         << tiered.approximateBytes() << " bytes with files, " << memory.approximateBytes() << " without";
     EXPECT_EQ(tiered.work().failedReads, 0U);
     EXPECT_TRUE(std::filesystem::is_empty(folder.path())) << "the files are unlinked when created";
+}
+
+TEST(NearDuplicateIndex, KeyFilterNeverMissesAKeyAndLetsFewAbsentOnesThrough) {
+    std::mt19937 random(11);
+    constexpr std::uint64_t kExpected = 131072; // 4 096 words: exactly two bits a key
+    sds::quality::detail::KeyFilter filter(kExpected);
+    std::vector<std::uint32_t> added;
+    const auto absentPassing = [&] {
+        int passing = 0;
+        for (int i = 0; i < 20000; ++i)
+            passing += filter.mayContain(static_cast<std::uint32_t>(random())) ? 1 : 0;
+        return passing / 20000.0;
+    };
+    EXPECT_EQ(absentPassing(), 0.0) << "an empty filter lets nothing through";
+    for (std::uint64_t i = 0; i < kExpected / 2; ++i) {
+        added.push_back(static_cast<std::uint32_t>(random()));
+        filter.add(added.back());
+    }
+    const double halfFull = absentPassing();
+    for (std::uint64_t i = kExpected / 2; i < kExpected; ++i) {
+        added.push_back(static_cast<std::uint32_t>(random()));
+        filter.add(added.back());
+    }
+    const double full = absentPassing();
+    for (const auto key : added)
+        ASSERT_TRUE(filter.mayContain(key)) << key;
+    // Two bits of one 64-bit word per key, two bits per expected key: (1 - e^-load)^2, a little more in
+    // words that drew more keys than average.
+    EXPECT_LT(halfFull, 0.20);
+    EXPECT_GT(halfFull, 0.10);
+    EXPECT_LT(full, 0.46);
+    EXPECT_GT(full, 0.35);
+    EXPECT_GE(filter.approximateBytes(), kExpected * 2 / 8);
+    EXPECT_EQ(filter.approximateBytes(), kExpected * 2 / 8);
+}
+
+TEST(NearDuplicateIndex, ASearchReadsTheFilesOnlyForKeysThatMayBeThere) {
+    // 3 000 texts, files every 50, the filter sized for them. Texts of other words have no key in the files,
+    // so nearly all their band keys are answered by the filter: without it a search reads every file at
+    // least once per band.
+    SentenceMaker maker(19);
+    sds::testing::TempDir folder;
+    NearDuplicateIndex index(0.7, {folder.path(), 50, 3000});
+    for (int i = 0; i < 3000; ++i)
+        index.insert(joined(maker.sentence()));
+    ASSERT_GE(index.files(), 2U);
+    const auto before = index.work().fileReads;
+    constexpr int kSearches = 200;
+    for (int i = 0; i < kSearches; ++i)
+        EXPECT_FALSE(index.find("zq" + std::to_string(i) + " unrelated words xv" + std::to_string(i * 7) +
+                                " nothing like the others kw" + std::to_string(i * 13))
+                         .nearDuplicate);
+    const auto reads = index.work().fileReads - before;
+    const auto withoutFilter = static_cast<std::uint64_t>(kSearches) * index.bands() * index.files();
+    EXPECT_LT(reads * 2, withoutFilter) << reads << " reads; at least " << withoutFilter << " without the filter";
+    EXPECT_EQ(index.work().failedReads, 0U);
 }
 
 TEST(NearDuplicateIndex, KeepsEverythingInMemoryWhenItCannotWriteAFile) {
