@@ -178,6 +178,7 @@ int main(int argc, char** argv) {
         if (i % 1024 == 0)
             rssPeakKb = std::max(rssPeakKb, statusKb("VmRSS"));
     }
+    index.waitUntilFiled(); // the filing thread's work counts too
     const double indexSeconds = secondsSince(indexStart);
     const auto indexBytes = heapBytes() - heapBeforeIndex;
     const long hwmKb = statusKb("VmHWM");

@@ -49,8 +49,17 @@ double candidateProbability(double j, std::size_t rows, std::size_t bands) {
 
 struct NearDuplicateIndex::View {
     std::shared_ptr<detail::MemoryTier> hot;                       // the newest texts, from hot->firstId()
+    std::vector<std::shared_ptr<const detail::MemoryTier>> frozen; // full tiers waiting for a file, oldest first
     std::vector<std::shared_ptr<const detail::DiskSegment>> files; // the older ones, oldest first
     std::shared_ptr<const detail::KeyFilter> filedKeys;             // set when there are files
+
+    // Like a binary counter: the newest file is merged into the one before while that one is less than
+    // twice its size, so files double in size from newest to oldest and each text is rewritten about
+    // log2(n / hotLimit) times.
+    [[nodiscard]] bool mergeDue() const {
+        const auto texts = [](const detail::DiskSegment& file) { return file.endId() - file.firstId(); };
+        return files.size() >= 2 && texts(*files[files.size() - 2]) < 2 * texts(*files.back());
+    }
 };
 
 // One text's comparisons with candidates: the best match so far and the work done.
@@ -129,7 +138,8 @@ NearDuplicateIndex::NearDuplicateIndex(double threshold, Spill spill)
         multipliers_.push_back(splitmix64(state) | 1U);
         increments_.push_back(splitmix64(state));
     }
-    view_ = std::make_shared<const View>(View{std::make_shared<detail::MemoryTier>(0), {}, nullptr});
+    hot_ = std::make_shared<detail::MemoryTier>(0);
+    view_ = std::make_shared<const View>(View{hot_, {}, {}, nullptr});
 }
 
 void NearDuplicateIndex::finish(const std::vector<std::uint64_t>& wordHashes, Prepared& prepared) const {
@@ -173,7 +183,15 @@ NearDuplicateIndex::Prepared NearDuplicateIndex::prepare(std::string_view text) 
     return prepared;
 }
 
-NearDuplicateIndex::~NearDuplicateIndex() = default;
+NearDuplicateIndex::~NearDuplicateIndex() {
+    {
+        const std::lock_guard lock(viewMutex_);
+        stopping_ = true;
+    }
+    filerWake_.notify_all();
+    if (filer_.joinable())
+        filer_.join();
+}
 
 std::shared_ptr<const NearDuplicateIndex::View> NearDuplicateIndex::view() const {
     const std::lock_guard lock(viewMutex_);
@@ -209,21 +227,26 @@ void NearDuplicateIndex::compare(Scan& scan, const View& view, std::size_t from,
                 scan.reads += static_cast<std::uint64_t>(reads);
         }
     }
-    const detail::MemoryTier& hot = *view.hot;
-    if (until <= hot.firstId())
-        return;
-    thread_local std::vector<std::uint32_t> candidates;
-    candidates.clear();
-    hot.collect(keys, std::max(from, hot.firstId()), until, writer, candidates);
-    // The summaries are scattered: those a few places ahead are prefetched.
-    constexpr std::size_t kAhead = 16;
-    for (std::size_t i = 0; i < candidates.size(); ++i) {
-        if (i + kAhead < candidates.size())
-            hot.prefetch(candidates[i + kAhead]);
-        const auto& summary = hot.summary(candidates[i]);
-        if (scan.worthComparing(candidates[i], summary.length, summary.sketch))
-            scan.compare(candidates[i], std::span<const std::uint32_t>(summary.words, summary.length));
-    }
+    // `unwritten`: no thread inserts into the tier, so no shard mutex is needed to read it.
+    const auto compareInMemory = [&](const detail::MemoryTier& tier, bool unwritten) {
+        if (until <= tier.firstId() || from >= tier.firstId() + tier.count())
+            return;
+        thread_local std::vector<std::uint32_t> candidates;
+        candidates.clear();
+        tier.collect(keys, std::max(from, tier.firstId()), until, unwritten, candidates);
+        // The summaries are scattered: those a few places ahead are prefetched.
+        constexpr std::size_t kAhead = 16;
+        for (std::size_t i = 0; i < candidates.size(); ++i) {
+            if (i + kAhead < candidates.size())
+                tier.prefetch(candidates[i + kAhead]);
+            const auto& summary = tier.summary(candidates[i]);
+            if (scan.worthComparing(candidates[i], summary.length, summary.sketch))
+                scan.compare(candidates[i], std::span<const std::uint32_t>(summary.words, summary.length));
+        }
+    };
+    for (const auto& tier : view.frozen)
+        compareInMemory(*tier, true);
+    compareInMemory(*view.hot, writer);
 }
 
 NearDuplicateIndex::Search NearDuplicateIndex::search(const Prepared& prepared) const {
@@ -247,7 +270,7 @@ NearDuplicateIndex::Match NearDuplicateIndex::insertIfNovel(const Prepared& prep
     Scan scan{*this, prepared, earlier.match, std::nullopt, 0, 0, 0, 0};
     const std::size_t count = count_.load(std::memory_order_relaxed);
     if (earlier.searched < count && !prepared.bandKeys.empty())
-        compare(scan, *view_, earlier.searched, count, true);
+        compare(scan, *view(), earlier.searched, count, true);
     const Match match = scan.finish();
     if (!match.nearDuplicate)
         insertPrepared(prepared);
@@ -271,42 +294,85 @@ std::size_t NearDuplicateIndex::insert(std::string_view text) {
 }
 
 std::size_t NearDuplicateIndex::insertPrepared(const Prepared& prepared) {
-    detail::MemoryTier& hot = *view_->hot;
-    hot.insert(prepared.bandKeys, prepared.ids, prepared.sketch);
+    hot_->insert(prepared.bandKeys, prepared.ids, prepared.sketch);
     const std::size_t id = count_.load(std::memory_order_relaxed);
     count_.store(id + 1, std::memory_order_release);
-    if (!spill_.folder.empty() && hot.count() >= std::max<std::size_t>(spill_.hotLimit, 1) &&
-        spillError_.empty())
-        moveToFile();
+    if (!spill_.folder.empty() && hot_->count() >= std::max<std::size_t>(spill_.hotLimit, 1) &&
+        !spillFailed_.load(std::memory_order_relaxed))
+        freezeHotTier();
     return id;
 }
 
-void NearDuplicateIndex::moveToFile() {
-    try {
-        if (!filedKeys_)
-            filedKeys_ = std::make_shared<detail::KeyFilter>(
-                std::max(spill_.expectedTexts, 4 * spill_.hotLimit) * bands_);
-        auto files = view_->files;
-        files.push_back(detail::DiskSegment::write(spill_.folder, *view_->hot, *filedKeys_));
-        // Like a binary counter: a file is merged into the one before while that one is less than twice
-        // its size, so files double in size from oldest to newest and each text is rewritten about
-        // log2(n / hotLimit) times.
-        while (files.size() >= 2 && files[files.size() - 2]->endId() - files[files.size() - 2]->firstId() <
-                                        2 * (files.back()->endId() - files.back()->firstId())) {
-            auto merged = detail::DiskSegment::merge(spill_.folder, *files[files.size() - 2], *files.back());
-            files.pop_back();
-            files.back() = std::move(merged);
+void NearDuplicateIndex::freezeHotTier() {
+    std::unique_lock lock(viewMutex_);
+    if (!filer_.joinable())
+        filer_ = std::thread([this] { fileInBackground(); });
+    // At most one full tier waits for its file: a writer that outruns the disk waits here.
+    filerDone_.wait(lock, [&] { return spillFailed_.load(std::memory_order_relaxed) || view_->frozen.empty(); });
+    if (spillFailed_.load(std::memory_order_relaxed))
+        return;
+    View next = *view_;
+    next.frozen.push_back(hot_);
+    hot_ = std::make_shared<detail::MemoryTier>(count_.load(std::memory_order_relaxed));
+    next.hot = hot_;
+    view_ = std::make_shared<const View>(std::move(next));
+    filerWake_.notify_one();
+}
+
+void NearDuplicateIndex::fileInBackground() {
+    std::unique_lock lock(viewMutex_);
+    while (true) {
+        filerWake_.wait(lock, [&] {
+            return stopping_ || (!spillFailed_.load(std::memory_order_relaxed) &&
+                                 (!view_->frozen.empty() || view_->mergeDue()));
+        });
+        if (stopping_)
+            return;
+        // Only this thread changes the files, and the writer only adds tiers at the end of `frozen`.
+        const auto current = view_;
+        lock.unlock();
+        try {
+            View next;
+            // Merges first: filing a tier while a merge is due would break the doubling of sizes, and a
+            // file would be merged again and again.
+            if (!current->mergeDue()) {
+                if (!filedKeys_)
+                    filedKeys_ = std::make_shared<detail::KeyFilter>(
+                        std::max(spill_.expectedTexts, 4 * spill_.hotLimit) * bands_);
+                auto file = detail::DiskSegment::write(spill_.folder, *current->frozen.front(), *filedKeys_);
+                lock.lock();
+                next = *view_;
+                next.frozen.erase(next.frozen.begin());
+                next.files.push_back(std::move(file));
+                next.filedKeys = filedKeys_;
+            } else {
+                const auto& files = current->files;
+                auto merged = detail::DiskSegment::merge(spill_.folder, *files[files.size() - 2], *files.back(),
+                                                         stopping_);
+                lock.lock();
+                if (!merged)
+                    return; // stopping
+                next = *view_;
+                next.files.pop_back();
+                next.files.back() = std::move(merged);
+            }
+            view_ = std::make_shared<const View>(std::move(next));
+        } catch (const std::exception& error) {
+            if (!lock.owns_lock())
+                lock.lock();
+            spillError_ = error.what();
+            spillFailed_.store(true, std::memory_order_relaxed);
+            spdlog::warn("{}; it keeps every question in memory from now on", error.what());
         }
-        auto next = std::make_shared<const View>(View{
-            std::make_shared<detail::MemoryTier>(count_.load(std::memory_order_relaxed)), std::move(files),
-            filedKeys_});
-        const std::lock_guard lock(viewMutex_);
-        view_ = std::move(next);
-    } catch (const std::exception& error) {
-        const std::lock_guard lock(viewMutex_);
-        spillError_ = error.what();
-        spdlog::warn("{}; it keeps every question in memory from now on", error.what());
+        filerDone_.notify_all();
     }
+}
+
+void NearDuplicateIndex::waitUntilFiled() const {
+    std::unique_lock lock(viewMutex_);
+    filerDone_.wait(lock, [&] {
+        return spillFailed_.load(std::memory_order_relaxed) || (view_->frozen.empty() && !view_->mergeDue());
+    });
 }
 
 NearDuplicateIndex::Work NearDuplicateIndex::work() const {
@@ -319,6 +385,8 @@ std::size_t NearDuplicateIndex::approximateBytes() const {
         return 0;
     const auto current = view();
     std::size_t bytes = current->hot->approximateBytes();
+    for (const auto& tier : current->frozen)
+        bytes += tier->approximateBytes();
     if (current->filedKeys)
         bytes += current->filedKeys->approximateBytes();
     for (const auto& file : current->files)

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -10,11 +11,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace sds::quality {
 namespace detail {
 class KeyFilter;
+class MemoryTier;
 }
 
 // Finds texts whose ROUGE-L F1 (rougeLF1) with an earlier text is above a threshold, the Self-Instruct
@@ -45,17 +48,19 @@ class KeyFilter;
 //
 // Memory: the newest texts are in memory (detail::MemoryTier: per text its word hashes, a 32-byte summary and
 // one bucket entry per band, about 600 bytes per text). Given a folder, once `hotLimit` texts are in memory
-// they are written to a file there (unlinked at once, so nothing is left behind) as (band key, text) entries
-// sorted by key, each with the text's length, sketch and where its words are, and memory starts afresh; files
-// of similar size are merged, so at most about log2(n / hotLimit) + 1 of them are read by a search: per band
-// and file one or two reads of 64 keys, one per 128 of the key's entries, and one per candidate whose words
-// are compared (detail::DiskSegment). What stays in memory per text on disk is the first key of each block
-// of 64 keys, about 2 bytes, and 2 bits per band key in a filter of the keys in files
-// (detail::KeyFilter, 8 bytes a text), which spares the reads of most keys that are in no file. A search
-// in files costs more CPU than one in memory, nearly all of it in the reads (docs/benchmarks.md). A reader keeps the files and memory it
-// started with until it is done (shared pointers), so a search never sees them change. A write that fails
-// (disk full) keeps everything in memory from then on and says so once in the log; a read that fails finds
-// nothing in that file and is counted in work().
+// the writer hands that tier to a filing thread and starts a new one; the filing thread writes the full tier
+// to a file there (unlinked at once, so nothing is left behind) as (band key, text) entries sorted by key,
+// each with the text's length, sketch and where its words are, and merges files of similar size, so at most
+// about log2(n / hotLimit) + 1 of them are read by a search: per band and file one or two reads of 64 keys,
+// one per 256 of the key's entries, and one per candidate whose words are compared (detail::DiskSegment).
+// Until its file is ready a full tier is searched in memory; a writer that fills a second tier before the
+// first is filed waits. What stays in memory per text on disk is the first key of each block of 64 keys,
+// about 2 bytes, and 2 bits per band key in a filter of the keys in files (detail::KeyFilter, 8 bytes a
+// text), which spares the reads of most keys that are in no file. A search in files costs more CPU than
+// one in memory, nearly all of it in the reads (docs/benchmarks.md). A reader keeps the tiers and files it
+// started with until it is done (shared pointers), so a search never sees them change. A write or merge
+// that fails (disk full) keeps everything in memory from then on and says so once in the log; a read that
+// fails finds nothing in that file and is counted in work().
 class NearDuplicateIndex {
 public:
     static constexpr std::size_t kDefaultHotLimit = 16384;
@@ -127,6 +132,8 @@ public:
     [[nodiscard]] std::size_t approximateBytes() const;
     [[nodiscard]] std::size_t files() const;
     [[nodiscard]] std::uint64_t fileBytes() const;
+    // Waits until every full memory tier is in a file and no merge is due (tests, benchmarks).
+    void waitUntilFiled() const;
     // Why texts stopped going to files (empty while they do, or without a folder).
     [[nodiscard]] std::string spillError() const;
 
@@ -139,7 +146,8 @@ private:
     // Compares with the texts [from, until) of `view`.
     void compare(Scan& scan, const View& view, std::size_t from, std::size_t until, bool writer) const;
     std::size_t insertPrepared(const Prepared& prepared);
-    void moveToFile(); // writer only
+    void freezeHotTier(); // writer only
+    void fileInBackground();
 
     double threshold_;
     std::size_t bands_ = 0;
@@ -149,14 +157,20 @@ private:
     Spill spill_;
 
     std::atomic<std::size_t> count_{0};
+    std::shared_ptr<detail::MemoryTier> hot_; // the writer's, also in view_
     mutable std::mutex viewMutex_;
     std::shared_ptr<const View> view_; // replaced, never changed, under viewMutex_
-    std::shared_ptr<detail::KeyFilter> filedKeys_; // made with the first file
-    std::string spillError_;           // under viewMutex_
+    mutable std::condition_variable filerWake_;
+    mutable std::condition_variable filerDone_; // a tier filed, files merged, or filing failed
+    std::atomic<bool> stopping_{false};
+    std::atomic<bool> spillFailed_{false};
+    std::string spillError_;                       // under viewMutex_
+    std::shared_ptr<detail::KeyFilter> filedKeys_; // the filing thread's, made with the first file
     mutable std::atomic<std::uint64_t> bucketEntries_{0};
     mutable std::atomic<std::uint64_t> rougeComputed_{0};
     mutable std::atomic<std::uint64_t> fileReads_{0};
     mutable std::atomic<std::uint64_t> failedReads_{0};
+    std::thread filer_; // writes full tiers to files and merges them; started with the first full tier
 };
 
 } // namespace sds::quality

@@ -405,7 +405,8 @@ std::shared_ptr<const DiskSegment> DiskSegment::write(const std::filesystem::pat
 }
 
 std::shared_ptr<const DiskSegment> DiskSegment::merge(const std::filesystem::path& folder,
-                                                      const DiskSegment& older, const DiskSegment& newer) {
+                                                      const DiskSegment& older, const DiskSegment& newer,
+                                                      const std::atomic<bool>& stop) {
     if (older.endId_ != newer.firstId_)
         throw std::logic_error("near-duplicate index: merging segments that do not follow each other");
     Writer writer(folder, older.words_ + newer.words_, older.entries_ + newer.entries_);
@@ -417,6 +418,8 @@ std::shared_ptr<const DiskSegment> DiskSegment::merge(const std::filesystem::pat
     std::vector<std::uint32_t, PageAllocator<std::uint32_t>> words(kChunk);
     for (const DiskSegment* segment : {&older, &newer})
         for (std::uint64_t at = 0; at < segment->words_;) {
+            if (stop.load(std::memory_order_relaxed))
+                return nullptr;
             const std::size_t count = std::min<std::uint64_t>(kChunk, segment->words_ - at);
             if (!segment->readAt(words.data(), count * sizeof(std::uint32_t), at * sizeof(std::uint32_t)))
                 failReading();
@@ -453,8 +456,12 @@ std::shared_ptr<const DiskSegment> DiskSegment::merge(const std::filesystem::pat
     while (!a.done() || !b.done()) {
         Stream& from = b.done() || (!a.done() && a.chunk[a.at].key <= b.chunk[b.at].key) ? a : b;
         writer.putEntry(from.chunk[from.at++]);
-        if (from.at == from.chunk.size() && from.next < from.segment.entries_ && !from.fill())
-            failReading();
+        if (from.at == from.chunk.size() && from.next < from.segment.entries_) {
+            if (stop.load(std::memory_order_relaxed))
+                return nullptr;
+            if (!from.fill())
+                failReading();
+        }
     }
     return writer.finish(older.firstId_, newer.endId_);
 }

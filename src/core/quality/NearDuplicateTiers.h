@@ -129,7 +129,7 @@ private:
 
 // Which band keys may be in the files: a Bloom filter of 64-bit words, two bits a key in one word, about
 // two bits an expected key. Absent keys pass with a probability of about (1 - e^(-load))^2: 0.40 once it
-// holds all the keys it was sized for, 0.15 at half of them. Bits are only ever set, by the writer, before
+// holds all the keys it was sized for, 0.15 at half of them. Bits are only ever set, by one thread, before
 // the files holding the keys are published, so a reader never misses a key of a file it can see; a search
 // reads a file only for the keys that pass (a file lookup is a system call, the filter a memory read).
 class KeyFilter {
@@ -180,9 +180,11 @@ public:
     // write() adds the tier's keys to `filter`.
     static std::shared_ptr<const DiskSegment> write(const std::filesystem::path& folder,
                                                     const MemoryTier& tier, KeyFilter& filter);
-    // `newer` must start where `older` ends.
+    // `newer` must start where `older` ends. Returns nullptr, having written part of a file it drops, once
+    // `stop` is set.
     static std::shared_ptr<const DiskSegment> merge(const std::filesystem::path& folder,
-                                                    const DiskSegment& older, const DiskSegment& newer);
+                                                    const DiskSegment& older, const DiskSegment& newer,
+                                                    const std::atomic<bool>& stop);
     ~DiskSegment();
     DiskSegment(const DiskSegment&) = delete;
     DiskSegment& operator=(const DiskSegment&) = delete;
