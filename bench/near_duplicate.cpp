@@ -170,7 +170,8 @@ int main(int argc, char** argv) {
     const long rssBeforeIndexKb = statusKb("VmRSS");
     const auto heapBeforeIndex = heapBytes();
     const auto indexStart = std::chrono::steady_clock::now();
-    sds::quality::NearDuplicateIndex index(threshold, {spillFolder, hotLimit, static_cast<std::size_t>(count)});
+    sds::quality::NearDuplicateIndex index(threshold,
+                                           {spillFolder, hotLimit, static_cast<std::size_t>(count)});
     std::size_t nearDuplicates = 0;
     long rssPeakKb = 0;
     for (std::size_t i = 0; i < questions.size(); ++i) {

@@ -58,8 +58,8 @@ struct RunOptions {
     // The near-duplicate index of a run planned for more rows than `...AllInMemoryUpToRows` keeps this many
     // questions in memory and older ones in a file in the run's folder (NearDuplicateIndex::Spill), so its
     // memory stays flat however long the run; 0 keeps them all in memory. A smaller run keeps them all in
-    // memory (about 600 bytes a question, so at most about 40 MB): searching files costs about three times
-    // the CPU, and the run is not long enough for its memory to matter.
+    // memory (about 600 bytes a question, so at most about 40 MB): searching files costs more CPU (the
+    // reads), and the run is not long enough for its memory to matter.
     std::size_t nearDuplicateQuestionsInMemory = quality::NearDuplicateIndex::kDefaultHotLimit;
     std::size_t nearDuplicateAllInMemoryUpToRows = 65536;
 

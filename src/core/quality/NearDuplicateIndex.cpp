@@ -48,16 +48,19 @@ double candidateProbability(double j, std::size_t rows, std::size_t bands) {
 } // namespace
 
 struct NearDuplicateIndex::View {
-    std::shared_ptr<detail::MemoryTier> hot;                       // the newest texts, from hot->firstId()
-    std::vector<std::shared_ptr<const detail::MemoryTier>> frozen; // full tiers waiting for a file, oldest first
+    std::shared_ptr<detail::MemoryTier> hot; // the newest texts, from hot->firstId()
+    std::vector<std::shared_ptr<const detail::MemoryTier>>
+        frozen; // full tiers waiting for a file, oldest first
     std::vector<std::shared_ptr<const detail::DiskSegment>> files; // the older ones, oldest first
-    std::shared_ptr<const detail::KeyFilter> filedKeys;             // set when there are files
+    std::shared_ptr<const detail::KeyFilter> filedKeys;            // set when there are files
 
     // Like a binary counter: the newest file is merged into the one before while that one is less than
     // twice its size, so files double in size from newest to oldest and each text is rewritten about
     // log2(n / hotLimit) times.
     [[nodiscard]] bool mergeDue() const {
-        const auto texts = [](const detail::DiskSegment& file) { return file.endId() - file.firstId(); };
+        const auto texts = [](const detail::DiskSegment& file) {
+            return file.endId() - file.firstId();
+        };
         return files.size() >= 2 && texts(*files[files.size() - 2]) < 2 * texts(*files.back());
     }
 };
@@ -308,7 +311,8 @@ void NearDuplicateIndex::freezeHotTier() {
     if (!filer_.joinable())
         filer_ = std::thread([this] { fileInBackground(); });
     // At most one full tier waits for its file: a writer that outruns the disk waits here.
-    filerDone_.wait(lock, [&] { return spillFailed_.load(std::memory_order_relaxed) || view_->frozen.empty(); });
+    filerDone_.wait(lock,
+                    [&] { return spillFailed_.load(std::memory_order_relaxed) || view_->frozen.empty(); });
     if (spillFailed_.load(std::memory_order_relaxed))
         return;
     View next = *view_;
@@ -347,8 +351,8 @@ void NearDuplicateIndex::fileInBackground() {
                 next.filedKeys = filedKeys_;
             } else {
                 const auto& files = current->files;
-                auto merged = detail::DiskSegment::merge(spill_.folder, *files[files.size() - 2], *files.back(),
-                                                         stopping_);
+                auto merged = detail::DiskSegment::merge(spill_.folder, *files[files.size() - 2],
+                                                         *files.back(), stopping_);
                 lock.lock();
                 if (!merged)
                     return; // stopping

@@ -18,7 +18,7 @@ namespace sds::quality {
 namespace detail {
 class KeyFilter;
 class MemoryTier;
-}
+} // namespace detail
 
 // Finds texts whose ROUGE-L F1 (rougeLF1) with an earlier text is above a threshold, the Self-Instruct
 // near-duplicate filter, without comparing each new text with all earlier ones.
@@ -63,7 +63,7 @@ class MemoryTier;
 // fails finds nothing in that file and is counted in work().
 class NearDuplicateIndex {
 public:
-    static constexpr std::size_t kDefaultHotLimit = 16384;
+    static constexpr std::size_t kDefaultHotLimit = 8192;
     // Where texts go once `hotLimit` are in memory; an empty folder keeps them all in memory.
     struct Spill {
         std::filesystem::path folder;

@@ -149,7 +149,8 @@ public:
 private:
     [[nodiscard]] std::pair<std::size_t, std::uint64_t> place(std::uint32_t key) const {
         const std::uint64_t hash = (std::uint64_t{key} + 1) * 0x9E3779B97F4A7C15ULL;
-        const std::uint64_t bits = (std::uint64_t{1} << (hash & 63U)) | (std::uint64_t{1} << ((hash >> 6U) & 63U));
+        const std::uint64_t bits =
+            (std::uint64_t{1} << (hash & 63U)) | (std::uint64_t{1} << ((hash >> 6U) & 63U));
         return {static_cast<std::size_t>(hash >> wordShift_), bits};
     }
 

@@ -818,12 +818,14 @@ TEST(NearDuplicateIndex, ASearchReadsTheFilesOnlyForKeysThatMayBeThere) {
     const auto before = index.work().fileReads;
     constexpr int kSearches = 200;
     for (int i = 0; i < kSearches; ++i)
-        EXPECT_FALSE(index.find("zq" + std::to_string(i) + " unrelated words xv" + std::to_string(i * 7) +
-                                " nothing like the others kw" + std::to_string(i * 13))
+        EXPECT_FALSE(index
+                         .find("zq" + std::to_string(i) + " unrelated words xv" + std::to_string(i * 7) +
+                               " nothing like the others kw" + std::to_string(i * 13))
                          .nearDuplicate);
     const auto reads = index.work().fileReads - before;
     const auto withoutFilter = static_cast<std::uint64_t>(kSearches) * index.bands() * index.files();
-    EXPECT_LT(reads * 2, withoutFilter) << reads << " reads; at least " << withoutFilter << " without the filter";
+    EXPECT_LT(reads * 2, withoutFilter)
+        << reads << " reads; at least " << withoutFilter << " without the filter";
     EXPECT_EQ(index.work().failedReads, 0U);
 }
 
