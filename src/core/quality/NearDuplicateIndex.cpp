@@ -49,8 +49,8 @@ double candidateProbability(double j, std::size_t rows, std::size_t bands) {
 
 struct NearDuplicateIndex::View {
     std::shared_ptr<detail::MemoryTier> hot; // the newest texts, from hot->firstId()
-    std::vector<std::shared_ptr<const detail::MemoryTier>>
-        frozen; // full tiers waiting for a file, oldest first
+    // Full tiers waiting for their file, oldest first.
+    std::vector<std::shared_ptr<const detail::MemoryTier>> frozen;
     std::vector<std::shared_ptr<const detail::DiskSegment>> files; // the older ones, oldest first
     std::shared_ptr<const detail::KeyFilter> filedKeys;            // set when there are files
 
