@@ -7,6 +7,7 @@
 #include "core/Job.h"
 #include "core/Project.h"
 #include "core/RunHistory.h"
+#include "engine/QuestionSet.h"
 #include "engine/RunService.h"
 #include "providers/openai/OpenAiProvider.h"
 #include "standin/StandinServer.h"
@@ -28,7 +29,6 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <unordered_set>
 #include <vector>
 
 namespace {
@@ -44,15 +44,19 @@ double cpuSeconds() {
            static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
-// Heap bytes that a std::unordered_set<std::uint64_t> of `count` keys holds: the structure the engine keeps
-// one entry per accepted row in (GenerationRun::State::seenQuestions), for comparison with the growth.
+// Heap bytes (small blocks and mapped ones) that the engine's exact-duplicate set (engine::QuestionSet, sized
+// for the run as GenerationRun sizes it) holds with `count` keys, for comparison with the growth.
 std::size_t dedupeSetBytes(int count) {
-    const auto before = mallinfo2().uordblks;
-    std::unordered_set<std::uint64_t> keys;
+    const auto heap = [] {
+        const auto info = mallinfo2();
+        return info.uordblks + info.hblkhd;
+    };
+    const auto before = heap();
+    sds::engine::QuestionSet keys(static_cast<std::size_t>(count));
     std::mt19937_64 random(1);
     for (int i = 0; i < count; ++i)
         keys.insert(random());
-    return mallinfo2().uordblks - before;
+    return heap() - before;
 }
 
 // The child: one run of `rows` rows against the stand-in at `endpoint`, then one JSON line on stdout.
