@@ -404,9 +404,11 @@ std::size_t NearDuplicateIndex::files() const {
 
 std::uint64_t NearDuplicateIndex::fileBytes() const {
     std::uint64_t bytes = 0;
-    if (enabled())
-        for (const auto& file : view()->files)
-            bytes += file->fileBytes();
+    if (!enabled())
+        return bytes;
+    const auto current = view(); // held: the filing thread may replace the view meanwhile
+    for (const auto& file : current->files)
+        bytes += file->fileBytes();
     return bytes;
 }
 

@@ -113,7 +113,8 @@ TEST(SqlValidator, TemplateSchemaLoadsAndCorrectQueriesPass) {
 }
 
 TEST(SqlValidator, TheTemplatesOwnExamplesAreNotFailed) {
-    for (const auto& example : templateJson("text_to_sql").at("examples")) {
+    const auto textToSqlTemplate = templateJson("text_to_sql"); // the loop must not outlive it
+    for (const auto& example : textToSqlTemplate.at("examples")) {
         const auto result = templateValidator().validate(example.at("solution").get<std::string>());
         EXPECT_NE(result.status, ValidationStatus::Failed)
             << example.at("question") << ": " << result.message;
@@ -381,7 +382,8 @@ TEST_F(PythonChecker, CodeAnswersCheckTheirPythonBlocks) {
     EXPECT_EQ(prose.status, ValidationStatus::Failed);
     EXPECT_EQ(prose.message, "no code block in the answer");
 
-    for (const auto& example : templateJson("code_generation").at("examples")) {
+    const auto codeGenerationTemplate = templateJson("code_generation"); // the loop must not outlive it
+    for (const auto& example : codeGenerationTemplate.at("examples")) {
         const auto checked = validateCodeAnswer(example.at("solution").get<std::string>(), checker);
         EXPECT_NE(checked.status, ValidationStatus::Failed)
             << example.at("question") << ": " << checked.message;
