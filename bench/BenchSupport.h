@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <malloc.h>
 #include <nlohmann/json.hpp>
 #include <spawn.h>
 #include <string>
@@ -17,6 +18,12 @@
 extern char** environ;
 
 namespace sds::bench {
+
+// Heap in use: small chunks and the large ones malloc maps on their own.
+inline std::size_t heapBytes() {
+    const auto info = mallinfo2();
+    return info.uordblks + info.hblkhd;
+}
 
 // A field of /proc/self/status in kB ("VmHWM", "VmRSS"); -1 when missing.
 inline long statusKb(const std::string& field) {

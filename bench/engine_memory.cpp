@@ -20,7 +20,6 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <malloc.h>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <spawn.h>
@@ -47,16 +46,12 @@ double cpuSeconds() {
 // Heap bytes (small blocks and mapped ones) that the engine's exact-duplicate set (engine::QuestionSet, sized
 // for the run as GenerationRun sizes it) holds with `count` keys, for comparison with the growth.
 std::size_t dedupeSetBytes(int count) {
-    const auto heap = [] {
-        const auto info = mallinfo2();
-        return info.uordblks + info.hblkhd;
-    };
-    const auto before = heap();
+    const auto before = sds::bench::heapBytes();
     sds::engine::QuestionSet keys(static_cast<std::size_t>(count));
     std::mt19937_64 random(1);
     for (int i = 0; i < count; ++i)
         keys.insert(random());
-    return heap() - before;
+    return sds::bench::heapBytes() - before;
 }
 
 // The child: one run of `rows` rows against the stand-in at `endpoint`, then one JSON line on stdout.

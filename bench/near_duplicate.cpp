@@ -16,7 +16,6 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
-#include <malloc.h>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -25,13 +24,8 @@
 
 namespace {
 
+using sds::bench::heapBytes;
 using sds::bench::statusKb;
-
-// Heap in use: small chunks and the large ones malloc maps on their own.
-std::size_t heapBytes() {
-    const auto info = mallinfo2();
-    return info.uordblks + info.hblkhd;
-}
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -250,19 +250,9 @@ std::size_t MemoryTier::approximateBytes() const {
 
 // ---- KeyFilter
 
-KeyFilter::KeyFilter(std::uint64_t expectedKeys) {
-    constexpr std::uint64_t kBitsPerKey = 2;
-    const std::uint64_t words = std::bit_ceil(std::max<std::uint64_t>(64, expectedKeys * kBitsPerKey / 64));
-    wordCount_ = static_cast<std::size_t>(words);
-    wordShift_ = 64U - static_cast<unsigned>(std::countr_zero(words));
-    static_assert(std::is_trivially_destructible_v<std::atomic<std::uint64_t>>);
-    words_ = static_cast<std::atomic<std::uint64_t>*>(mapZeroedPages(wordCount_ * sizeof(std::uint64_t)));
-    std::uninitialized_value_construct_n(words_, wordCount_);
-}
-
-KeyFilter::~KeyFilter() {
-    unmapZeroedPages(words_, wordCount_ * sizeof(std::uint64_t));
-}
+KeyFilter::KeyFilter(std::uint64_t expectedKeys)
+    : words_(static_cast<std::size_t>(std::bit_ceil(std::max<std::uint64_t>(64, expectedKeys * 2 / 64)))),
+      wordShift_(64U - static_cast<unsigned>(std::countr_zero(words_.size()))) {} // two bits a key
 
 void KeyFilter::add(std::uint32_t key) {
     const auto [word, bits] = place(key);

@@ -135,16 +135,13 @@ private:
 class KeyFilter {
 public:
     explicit KeyFilter(std::uint64_t expectedKeys);
-    ~KeyFilter();
-    KeyFilter(const KeyFilter&) = delete;
-    KeyFilter& operator=(const KeyFilter&) = delete;
 
     void add(std::uint32_t key); // writer only
     [[nodiscard]] bool mayContain(std::uint32_t key) const {
         const auto [word, bits] = place(key);
         return (words_[word].load(std::memory_order_relaxed) & bits) == bits;
     }
-    [[nodiscard]] std::size_t approximateBytes() const { return wordCount_ * sizeof(std::uint64_t); }
+    [[nodiscard]] std::size_t approximateBytes() const { return words_.size() * sizeof(std::uint64_t); }
 
 private:
     [[nodiscard]] std::pair<std::size_t, std::uint64_t> place(std::uint32_t key) const {
@@ -154,8 +151,7 @@ private:
         return {static_cast<std::size_t>(hash >> wordShift_), bits};
     }
 
-    std::atomic<std::uint64_t>* words_ = nullptr;
-    std::size_t wordCount_ = 0;
+    std::vector<std::atomic<std::uint64_t>, PageAllocator<std::atomic<std::uint64_t>>> words_;
     unsigned wordShift_ = 64;
 };
 
